@@ -1,0 +1,39 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace RetailTrace.Auth;
+
+/// <summary>Operator access to <c>/admin/v1</c>: <c>Authorization: Bearer &lt;Admin:Token&gt;</c>. No token configured → admin API disabled.</summary>
+public sealed class AdminAuthHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IConfiguration config)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Admin";
+    public const string Policy = "Admin";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var expected = config["Admin:Token"];
+        if (string.IsNullOrEmpty(expected)) return Task.FromResult(AuthenticateResult.Fail("The admin API is disabled: no Admin:Token is configured."));
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return Task.FromResult(AuthenticateResult.Fail("An admin bearer token is required."));
+        var given = Encoding.UTF8.GetBytes(header[7..].Trim());
+        if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(given), SHA256.HashData(Encoding.UTF8.GetBytes(expected))))
+            return Task.FromResult(AuthenticateResult.Fail("Invalid admin token."));
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, "admin")], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var result = await HandleAuthenticateOnceSafeAsync();
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer realm=\"admin\"";
+        await Results.Problem(statusCode: 401, title: "Unauthorized", detail: result.Failure?.Message).ExecuteAsync(Context);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using RetailTrace.Common;
+using RetailTrace.Data;
+
+namespace RetailTrace.Auth;
+
+/// <summary>OAuth2 client-credentials token endpoint, as LucidGreen's (django-oauth-toolkit) answers it.</summary>
+public static class TokenApi
+{
+    public const int ExpiresInSeconds = 36000;
+
+    public sealed record TokenResponse(string access_token, string token_type, int expires_in, string scope);
+    public sealed record OAuthError(string error, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? error_description = null);
+
+    public static IEndpointRouteBuilder MapTokenApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/o/token/", IssueToken)
+            .WithName("IssueToken")
+            .WithTags("Auth")
+            .WithSummary("Exchange OAuth2 client credentials for a bearer token")
+            .WithDescription("Form-encoded grant_type=client_credentials with client_id/client_secret in the body or HTTP Basic. Tokens last 36000 s.")
+            .Accepts<IFormCollection>("application/x-www-form-urlencoded")
+            .Produces<TokenResponse>()
+            .Produces<OAuthError>(400)
+            .Produces<OAuthError>(401)
+            .DisableAntiforgery();
+        return app;
+    }
+
+    private static async Task<IResult> IssueToken(HttpRequest request, AppDb db, TimeProvider time)
+    {
+        if (!request.HasFormContentType) return Error(400, "invalid_request", "Use application/x-www-form-urlencoded.");
+        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        var grantType = form["grant_type"].ToString();
+        if (grantType.Length == 0) return Error(400, "invalid_request", "Missing grant_type parameter.");
+        if (grantType != "client_credentials") return Error(400, "unsupported_grant_type");
+
+        var (clientId, secret) = FromBasic(request) ?? (form["client_id"].ToString(), form["client_secret"].ToString());
+        if (clientId.Length == 0 || secret.Length == 0) return Error(401, "invalid_client");
+
+        var client = await db.OAuthClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId && !c.Revoked);
+        if (client is null || !Secrets.Matches(secret, client.SecretHash)) return Error(401, "invalid_client");
+
+        var token = Secrets.New();
+        var now = time.GetUtcNow().UtcDateTime;
+        db.AccessTokens.Add(new AccessToken
+        {
+            TokenHash = Secrets.Hash(token),
+            OAuthClientId = client.Id,
+            CreatedAt = now,
+            ExpiresAt = now.AddSeconds(ExpiresInSeconds),
+        });
+        await db.SaveChangesAsync();
+        request.HttpContext.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Json(new TokenResponse(token, "Bearer", ExpiresInSeconds, "read write"));
+    }
+
+    private static (string, string)? FromBasic(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return null;
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
+            var colon = decoded.IndexOf(':');
+            if (colon < 0) return null;
+            return (Uri.UnescapeDataString(decoded[..colon]), Uri.UnescapeDataString(decoded[(colon + 1)..]));
+        }
+        catch (FormatException) { return null; }
+    }
+
+    private static IResult Error(int status, string error, string? description = null) =>
+        TypedResults.Json(new OAuthError(error, description), statusCode: status);
+}

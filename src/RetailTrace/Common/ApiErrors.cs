@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace RetailTrace.Common;
+
+public enum ApiFamily { Drf, Blaze, Problem }
+
+/// <summary>
+/// Errors produced outside handlers (unknown route, wrong method, body too large, unhandled
+/// exception) in the documented shape of the family that owns the path. Bodies never carry
+/// exception text.
+/// </summary>
+public static class ApiErrors
+{
+    public const long MaxBodyBytes = 10 * 1024 * 1024;
+
+    public static ApiFamily FamilyOf(PathString path) =>
+        path.StartsWithSegments("/api/v1.2") || path.StartsWithSegments("/api/v1.5") ? ApiFamily.Drf
+        : path.StartsWithSegments("/api/v1/partner/store") ? ApiFamily.Blaze
+        : ApiFamily.Problem;
+
+    public static IResult For(HttpContext context, int status)
+    {
+        var request = context.Request;
+        return FamilyOf(request.Path) switch
+        {
+            ApiFamily.Drf => Drf.Detail(status, status switch
+            {
+                404 => Drf.NotFoundDetail,
+                405 => $"Method \"{request.Method}\" not allowed.",
+                413 => "Request body is too large.",
+                415 => $"Unsupported media type \"{request.ContentType}\" in request.",
+                429 => "Request was throttled.",
+                >= 500 => "A server error occurred.",
+                _ => "Bad request.",
+            }),
+            ApiFamily.Blaze => Blaze.Error(status, status == 404 ? "path" : "request", status switch
+            {
+                404 => "Resource not found.",
+                405 => $"Method {request.Method} is not allowed.",
+                413 => "Request body is too large.",
+                415 => "Unsupported media type.",
+                >= 500 => "An internal error occurred.",
+                _ => "Bad request.",
+            }),
+            _ => Results.Problem(statusCode: status),
+        };
+    }
+
+    /// <summary>Refuses bodies over <see cref="MaxBodyBytes"/> before reading them, and sets the same cap for chunked bodies.</summary>
+    public static IApplicationBuilder UseBodySizeLimit(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await For(context, 413).ExecuteAsync(context);
+            return;
+        }
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            feature.MaxRequestBodySize = MaxBodyBytes;
+        await next(context);
+    });
+
+    /// <summary>Unhandled exceptions: a bad request the server detected (e.g. body too large mid-read) keeps its status; anything else is a logged 500.</summary>
+    public static IApplicationBuilder UseFamilyExceptionHandler(this IApplicationBuilder app) =>
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : 500,
+            ExceptionHandler = async context =>
+            {
+                var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+                var status = error is BadHttpRequestException bad ? bad.StatusCode : 500;
+                context.Response.StatusCode = status;
+                await For(context, status).ExecuteAsync(context);
+            },
+        });
+
+    /// <summary>Empty-bodied error statuses (routing 404/405, binding 400) get the family's body.</summary>
+    public static IApplicationBuilder UseFamilyStatusPages(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(async ctx => await For(ctx.HttpContext, ctx.HttpContext.Response.StatusCode).ExecuteAsync(ctx.HttpContext));
+}

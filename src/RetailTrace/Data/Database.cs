@@ -1,0 +1,33 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace RetailTrace.Data;
+
+public enum DatabaseProvider { Sqlite, Postgres }
+
+/// <summary>Chooses and configures the EF Core provider from <c>Database:Provider</c> and <c>ConnectionStrings:RetailTrace</c>.</summary>
+public static class Database
+{
+    public const string DefaultSqlite = "Data Source=retailtrace.db";
+
+    public static DatabaseProvider Provider(IConfiguration config) =>
+        Enum.TryParse<DatabaseProvider>(config["Database:Provider"], ignoreCase: true, out var p) ? p : DatabaseProvider.Sqlite;
+
+    public static string ConnectionString(IConfiguration config) =>
+        config.GetConnectionString("RetailTrace") is { Length: > 0 } cs ? cs
+        : Provider(config) == DatabaseProvider.Sqlite ? DefaultSqlite
+        : throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:RetailTrace is not set.");
+
+    public static void Configure(DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString)
+    {
+        if (provider == DatabaseProvider.Postgres) options.UseNpgsql(connectionString);
+        else options.UseSqlite(connectionString);
+    }
+
+    public static IServiceCollection AddRetailTraceDatabase(this IServiceCollection services, IConfiguration config)
+    {
+        var provider = Provider(config);
+        var cs = ConnectionString(config);
+        services.AddDbContextPool<AppDb>(o => Configure(o, provider, cs));
+        return services;
+    }
+}

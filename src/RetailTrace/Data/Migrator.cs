@@ -1,0 +1,98 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+
+namespace RetailTrace.Data;
+
+/// <summary>
+/// Applies the committed SQL migrations of the active provider (embedded <c>Data/Migrations/&lt;Provider&gt;/NNNN_name.sql</c>)
+/// in name order, each in its own transaction, recording them in <c>schema_migrations</c>.
+/// Safe when several server processes start at once: PostgreSQL takes an advisory lock,
+/// SQLite a write lock (BEGIN IMMEDIATE) before reading what is applied.
+/// </summary>
+public static class Migrator
+{
+    private const long AdvisoryLockKey = 0x5245_5441_494C; // "RETAIL"
+
+    public static IReadOnlyList<(string Version, string Sql)> Scripts(DatabaseProvider provider)
+    {
+        var assembly = typeof(Migrator).Assembly;
+        var prefix = $"RetailTrace.Data.Migrations.{provider}.";
+        return assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(n =>
+            {
+                using var reader = new StreamReader(assembly.GetManifestResourceStream(n)!);
+                return (n[prefix.Length..^4], reader.ReadToEnd());
+            })
+            .ToList();
+    }
+
+    public static async Task MigrateAsync(AppDb db, CancellationToken ct = default)
+    {
+        var provider = db.IsSqlite ? DatabaseProvider.Sqlite : DatabaseProvider.Postgres;
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            if (provider == DatabaseProvider.Sqlite) await ExecAsync(connection, null, "PRAGMA journal_mode=WAL;", ct);
+            foreach (var (version, sql) in Scripts(provider))
+            {
+                await using var tx = provider == DatabaseProvider.Sqlite
+                    ? await BeginImmediateAsync(connection, ct)
+                    : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+                if (provider == DatabaseProvider.Postgres)
+                    await ExecAsync(connection, tx, $"SELECT pg_advisory_xact_lock({AdvisoryLockKey});", ct);
+                await ExecAsync(connection, tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version varchar(200) PRIMARY KEY, applied_at varchar(40) NOT NULL);", ct);
+                if (await IsAppliedAsync(connection, tx, version, ct)) { await tx.RollbackAsync(ct); continue; }
+                await ExecAsync(connection, tx, sql, ct);
+                await using (var insert = connection.CreateCommand())
+                {
+                    insert.Transaction = tx;
+                    insert.CommandText = "INSERT INTO schema_migrations (version, applied_at) VALUES (@v, @a)";
+                    AddParameter(insert, "@v", version);
+                    AddParameter(insert, "@a", DateTime.UtcNow.ToString("O"));
+                    await insert.ExecuteNonQueryAsync(ct);
+                }
+                await tx.CommitAsync(ct);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task<DbTransaction> BeginImmediateAsync(DbConnection connection, CancellationToken ct)
+    {
+        // Microsoft.Data.Sqlite starts deferred transactions; deferred=false takes the write lock up front.
+        var sqlite = (Microsoft.Data.Sqlite.SqliteConnection)connection;
+        return await Task.FromResult(sqlite.BeginTransaction(IsolationLevel.Serializable, deferred: false));
+    }
+
+    private static async Task<bool> IsAppliedAsync(DbConnection connection, DbTransaction tx, string version, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT COUNT(*) FROM schema_migrations WHERE version = @v";
+        AddParameter(cmd, "@v", version);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct)) > 0;
+    }
+
+    private static async Task ExecAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static void AddParameter(DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using RetailTrace;
+using RetailTrace.Admin;
+using RetailTrace.Auth;
+using RetailTrace.Common;
+using RetailTrace.Data;
+
+// CLI verbs: `demo` (serve with demo data), `schema-script <sqlite|postgres>` (print the EF model's DDL,
+// the starting point of a hand-written migration). No verb: serve.
+var verb = args is [var first, ..] && !first.StartsWith('-') && !first.Contains('=') ? first : null;
+if (verb == "schema-script") return Cli.PrintSchemaScript(args);
+if (verb is not (null or "demo")) return Cli.Usage(verb);
+
+var builder = WebApplication.CreateBuilder(verb is null ? args : args[1..]);
+if (verb == "demo") Demo.Configure(builder);
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddRetailTraceDatabase(builder.Configuration);
+builder.Services.AddMemoryCache(o => o.SizeLimit = 100_000);
+builder.Services.AddProblemDetails();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+{
+    doc.Info.Title = "RetailTrace";
+    doc.Info.Description = "Dispensary API v1.2, Brand API v1.5, BLAZE partner Store API and the RetailTrace admin API.";
+    return Task.CompletedTask;
+}));
+
+builder.Services.AddAuthentication()
+    .AddScheme<AuthenticationSchemeOptions, LucidAuthHandler>(LucidAuthHandler.SchemeName, null)
+    .AddScheme<AuthenticationSchemeOptions, BlazeAuthHandler>(BlazeAuthHandler.SchemeName, null)
+    .AddScheme<AuthenticationSchemeOptions, AdminAuthHandler>(AdminAuthHandler.SchemeName, null);
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(LucidAuthHandler.DispensaryPolicy, p => p.AddAuthenticationSchemes(LucidAuthHandler.SchemeName)
+        .RequireClaim(LucidAuthHandler.KindClaim, nameof(ClientKind.Dispensary)))
+    .AddPolicy(LucidAuthHandler.BrandPolicy, p => p.AddAuthenticationSchemes(LucidAuthHandler.SchemeName)
+        .RequireClaim(LucidAuthHandler.KindClaim, nameof(ClientKind.Brand)))
+    .AddPolicy(LucidAuthHandler.AnyClientPolicy, p => p.AddAuthenticationSchemes(LucidAuthHandler.SchemeName).RequireAuthenticatedUser())
+    .AddPolicy(BlazeAuthHandler.Policy, p => p.AddAuthenticationSchemes(BlazeAuthHandler.SchemeName).RequireAuthenticatedUser())
+    .AddPolicy(AdminAuthHandler.Policy, p => p.AddAuthenticationSchemes(AdminAuthHandler.SchemeName).RequireAuthenticatedUser());
+
+var app = builder.Build();
+
+await using (var scope = app.Services.CreateAsyncScope())
+    await Migrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<AppDb>());
+
+app.UseFamilyExceptionHandler();
+app.UseFamilyStatusPages();
+app.UseBodySizeLimit();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.UseSwaggerUI(o =>
+{
+    o.RoutePrefix = "docs";
+    o.SwaggerEndpoint("/openapi/v1.json", "RetailTrace");
+    o.DocumentTitle = "RetailTrace API";
+});
+app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }))
+    .WithName("Liveness").WithTags("Health").WithSummary("The process is up");
+app.MapGet("/readyz", async (AppDb db) => await db.Database.CanConnectAsync()
+        ? Results.Ok(new { status = "ready" })
+        : Results.Problem(statusCode: 503, title: "Database unreachable"))
+    .WithName("Readiness").WithTags("Health").WithSummary("The database answers").ProducesProblem(503);
+
+app.MapTokenApi();
+app.MapAdminGroup()
+    .MapLucidTenantsAdmin()
+    .MapStoreTenantsAdmin();
+
+// Unknown paths under an API prefix answer in that family's 404 shape.
+app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();
+
+if (verb == "demo") await Demo.RunAsync(app);
+else await app.RunAsync();
+return 0;
+
+public partial class Program;

@@ -31,7 +31,9 @@ public static class Demo
             var time = scope.ServiceProvider.GetRequiredService<TimeProvider>();
             var world = await SeedAsync(db, time);
             var creds = await IssueCredentialsAsync(db, world, time);
-            Console.WriteLine(Banner(baseUrl, app.Configuration["Admin:Token"]!, world, creds));
+            // Each API family seeds its demo data (once) and contributes curl examples.
+            var examples = new List<string>();
+            Console.WriteLine(Banner(baseUrl, app.Configuration["Admin:Token"]!, world, creds, examples));
         }
         await app.WaitForShutdownAsync();
     }
@@ -90,7 +92,7 @@ public static class Demo
         return new Credentials(dispensaryClient.ClientId, dispensarySecret, brandClient.ClientId, brandSecret, partnerKey, developerKey);
     }
 
-    private static string Banner(string baseUrl, string adminToken, World w, Credentials c) => $$"""
+    private static string Banner(string baseUrl, string adminToken, World w, Credentials c, List<string> examples) => $$"""
 
         ================ RetailTrace demo ================
         Server:        {{baseUrl}}   (API docs: {{baseUrl}}/docs)
@@ -109,6 +111,7 @@ public static class Demo
           BTOKEN=$(curl -s {{baseUrl}}/o/token/ -d grant_type=client_credentials -d client_id={{c.BrandClientId}} -d client_secret={{c.BrandSecret}} | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
           curl -s {{baseUrl}}/readyz
           curl -s -X POST {{baseUrl}}/admin/v1/brands -H "Authorization: Bearer {{adminToken}}" -H 'Content-Type: application/json' -d '{"name":"Another Brand"}'
+        {{string.Join(Environment.NewLine, examples.Select(e => "  " + e))}}
         ==================================================
         """;
 }

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace RetailTrace.Admin;
 
 /// <summary>Shared bits of the operator API: its route group and ProblemDetails validation.</summary>
@@ -36,8 +34,4 @@ public static class Admin
     }
 
     public static IResult NotFound(string what) => TypedResults.Problem(statusCode: 404, title: "Not Found", detail: $"{what} not found.");
-
-    public static bool IsUniqueViolation(DbUpdateException ex) =>
-        ex.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 } ||
-        ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
 }

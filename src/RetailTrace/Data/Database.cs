@@ -30,4 +30,9 @@ public static class Database
         services.AddDbContextPool<AppDb>(o => Configure(o, provider, cs));
         return services;
     }
+
+    /// <summary>True when a write failed on a unique index: the idempotency and race guard of every insert.</summary>
+    public static bool IsUniqueViolation(Exception ex) => (ex is DbUpdateException { InnerException: { } inner } ? inner : ex) is
+        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 }
+        or Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
 }

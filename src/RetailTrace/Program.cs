@@ -20,12 +20,7 @@ builder.Services.AddRetailTraceDatabase(builder.Configuration);
 builder.Services.AddMemoryCache(o => o.SizeLimit = 100_000);
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
-builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-{
-    doc.Info.Title = "RetailTrace";
-    doc.Info.Description = "Dispensary API v1.2, Brand API v1.5, BLAZE partner Store API and the RetailTrace admin API.";
-    return Task.CompletedTask;
-}));
+builder.Services.AddRetailTraceOpenApi();
 
 builder.Services.AddAuthentication()
     .AddScheme<AuthenticationSchemeOptions, LucidAuthHandler>(LucidAuthHandler.SchemeName, null)
@@ -51,13 +46,7 @@ app.UseBodySizeLimit();
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.MapOpenApi("/openapi/{documentName}.json");
-app.UseSwaggerUI(o =>
-{
-    o.RoutePrefix = "docs";
-    o.SwaggerEndpoint("/openapi/v1.json", "RetailTrace");
-    o.DocumentTitle = "RetailTrace API";
-});
+app.MapRetailTraceDocs();
 app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }))
     .WithName("Liveness").WithTags("Health").WithSummary("The process is up");
 app.MapGet("/readyz", async (AppDb db) => await db.Database.CanConnectAsync()

@@ -19,6 +19,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddRetailTraceDatabase(builder.Configuration);
 builder.Services.AddMemoryCache(o => o.SizeLimit = 100_000);
 builder.Services.AddProblemDetails();
+builder.Services.AddClientRateLimits(builder.Configuration);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
 builder.Services.AddRetailTraceOpenApi();
 
@@ -43,16 +44,17 @@ await using (var scope = app.Services.CreateAsyncScope())
 app.UseFamilyExceptionHandler();
 app.UseFamilyStatusPages();
 app.UseBodySizeLimit();
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapRetailTraceDocs();
 app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }))
-    .WithName("Liveness").WithTags("Health").WithSummary("The process is up");
+    .WithName("Liveness").WithTags("Health").WithSummary("The process is up").DisableRateLimiting();
 app.MapGet("/readyz", async (AppDb db) => await db.Database.CanConnectAsync()
         ? Results.Ok(new { status = "ready" })
         : Results.Problem(statusCode: 503, title: "Database unreachable"))
-    .WithName("Readiness").WithTags("Health").WithSummary("The database answers").ProducesProblem(503);
+    .WithName("Readiness").WithTags("Health").WithSummary("The database answers").ProducesProblem(503).DisableRateLimiting();
 
 app.MapTokenApi();
 app.MapAdminGroup()

@@ -42,6 +42,9 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("Database:Provider", Provider.ToString());
         builder.UseSetting("ConnectionStrings:RetailTrace", ConnectionString);
         builder.UseSetting("Admin:Token", AdminToken);
+        // Suites fire many requests per client; throttling has its own fixtures.
+        builder.UseSetting("RateLimit:PermitsPerSecond", "1000000");
+        builder.UseSetting("RateLimit:Burst", "1000000");
         foreach (var (key, value) in ExtraSettings()) builder.UseSetting(key, value);
     }
 
@@ -79,7 +82,7 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
     }
 }
 
-public sealed class SqliteApp : AppFixture
+public class SqliteApp : AppFixture
 {
     private string? _dir;
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
@@ -98,7 +101,7 @@ public sealed class SqliteApp : AppFixture
     }
 }
 
-public sealed class PostgresApp : AppFixture
+public class PostgresApp : AppFixture
 {
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
 

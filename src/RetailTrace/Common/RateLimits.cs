@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace RetailTrace.Common;
+
+/// <summary>
+/// A token bucket per client (bearer token, BLAZE key pair, or remote address when anonymous), so
+/// one noisy integration cannot starve the others. Refused requests get 429 in the family's shape
+/// with <c>Retry-After</c>. Settings: <c>RateLimit:PermitsPerSecond</c> (refill), <c>RateLimit:Burst</c>.
+/// </summary>
+public static class RateLimits
+{
+    public static IServiceCollection AddClientRateLimits(this IServiceCollection services, IConfiguration config)
+    {
+        var perSecond = config.GetValue("RateLimit:PermitsPerSecond", 100);
+        var burst = config.GetValue("RateLimit:Burst", 200);
+        return services.AddRateLimiter(o =>
+        {
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                RateLimitPartition.GetTokenBucketLimiter(PartitionKey(context), _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = burst,
+                    TokensPerPeriod = perSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+            o.OnRejected = async (rejected, _) =>
+            {
+                var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry)
+                    ? Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)) : 1;
+                var context = rejected.HttpContext;
+                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                // DRF's own wording, singular included (ngettext).
+                var wait = seconds == 1 ? "1 second" : $"{seconds} seconds";
+                var result = ApiErrors.FamilyOf(context.Request.Path) switch
+                {
+                    ApiFamily.Drf => Drf.Detail(429, $"Request was throttled. Expected available in {wait}."),
+                    ApiFamily.Blaze => Blaze.Error(429, "request", $"Too many requests. Retry in {wait}."),
+                    _ => Results.Problem(statusCode: 429, detail: $"Too many requests. Retry in {wait}."),
+                };
+                await result.ExecuteAsync(context);
+            };
+        });
+    }
+
+    /// <summary>Keys hash the credential so the limiter never holds a secret in memory.</summary>
+    private static string PartitionKey(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        var authorization = headers.Authorization.ToString();
+        var partnerKey = headers["partner_key"].ToString() is { Length: > 0 } p ? p : headers["x-api-key"].ToString();
+        if (authorization.Length > 0 || partnerKey.Length > 0) return Secrets.Hash(partnerKey + "\n" + authorization);
+        return "ip:" + context.Connection.RemoteIpAddress;
+    }
+}

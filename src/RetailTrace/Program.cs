@@ -47,6 +47,7 @@ app.UseBodySizeLimit();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseIdempotencyKeys();
 
 app.MapRetailTraceDocs();
 app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }))

@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using RetailTrace.Auth;
+using RetailTrace.Data;
+
+namespace RetailTrace.Common;
+
+/// <summary>
+/// Optional <c>Idempotency-Key</c> header on admin and store writes (POST/PUT/PATCH): the first
+/// response is stored and replayed to retries with the same key and body; the same key with a
+/// different body is refused with 422; a retry while the first is still running gets 409.
+/// The unique (scope, key) index decides the race, so two concurrent first attempts run once.
+/// Server errors are not stored, so a retry after a 5xx runs again.
+/// </summary>
+public static class Idempotency
+{
+    public const string Header = "Idempotency-Key";
+
+    public static IApplicationBuilder UseIdempotencyKeys(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var request = context.Request;
+        var key = request.Headers[Header].ToString();
+        if (key.Length == 0 || !(HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method))
+            || Scope(context) is not { } scope)
+        {
+            await next(context);
+            return;
+        }
+        if (key.Length > 255)
+        {
+            await Reject(context, 400, "Idempotency-Key must be at most 255 characters.");
+            return;
+        }
+
+        request.EnableBuffering();
+        var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(request.Body, context.RequestAborted));
+        hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{request.Method} {request.Path}{request.QueryString}\n{hash}")));
+        request.Body.Position = 0;
+
+        var db = context.RequestServices.GetRequiredService<AppDb>();
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        var record = new IdempotencyRecord { Scope = scope, Key = key, RequestHash = hash, CreatedAt = time.GetUtcNow().UtcDateTime };
+        db.IdempotencyRecords.Add(record);
+        try
+        {
+            await db.SaveChangesAsync(context.RequestAborted);
+        }
+        catch (DbUpdateException ex) when (Database.IsUniqueViolation(ex))
+        {
+            db.Entry(record).State = EntityState.Detached;
+            var first = await db.IdempotencyRecords.AsNoTracking().FirstAsync(r => r.Scope == scope && r.Key == key, context.RequestAborted);
+            if (first.RequestHash != hash) await Reject(context, 422, "This Idempotency-Key was already used with a different request.");
+            else if (first.StatusCode == 0)
+            {
+                // A first attempt whose process died leaves its claim behind; release it after a minute.
+                var stale = time.GetUtcNow().UtcDateTime.AddMinutes(-1);
+                await db.IdempotencyRecords.Where(r => r.Id == first.Id && r.StatusCode == 0 && r.CreatedAt < stale).ExecuteDeleteAsync(context.RequestAborted);
+                await Reject(context, 409, "A request with this Idempotency-Key is still being processed; retry shortly.");
+            }
+            else
+            {
+                context.Response.StatusCode = first.StatusCode;
+                context.Response.Headers["Idempotent-Replayed"] = "true";
+                if (first.ContentType is not null) context.Response.ContentType = first.ContentType;
+                if (first.ResponseBody is { Length: > 0 } body) await context.Response.Body.WriteAsync(body, context.RequestAborted);
+            }
+            return;
+        }
+
+        var original = context.Response.Body;
+        using var captured = new MemoryStream();
+        context.Response.Body = captured;
+        var stored = false;
+        try
+        {
+            await next(context);
+            captured.Position = 0;
+            await captured.CopyToAsync(original, context.RequestAborted);
+            if (context.Response.StatusCode < 500)
+            {
+                await db.IdempotencyRecords.Where(r => r.Id == record.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.StatusCode, context.Response.StatusCode)
+                    .SetProperty(r => r.ContentType, context.Response.ContentType)
+                    .SetProperty(r => r.ResponseBody, captured.ToArray()), CancellationToken.None);
+                stored = true;
+            }
+        }
+        finally
+        {
+            context.Response.Body = original;
+            if (!stored) await db.IdempotencyRecords.Where(r => r.Id == record.Id).ExecuteDeleteAsync(CancellationToken.None);
+        }
+    });
+
+    /// <summary>Keys are per caller: the admin API, or the store (shop) the developer key fixes.</summary>
+    private static string? Scope(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/admin/v1") && context.User.Identity?.AuthenticationType == AdminAuthHandler.SchemeName ? "admin"
+        : context.Features.Get<StoreCaller>() is { } store ? "store:" + store.ShopId
+        : null;
+
+    private static Task Reject(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        var result = ApiErrors.FamilyOf(context.Request.Path) == ApiFamily.Blaze
+            ? Blaze.Error(status, Header, message)
+            : Results.Problem(statusCode: status, detail: message);
+        return result.ExecuteAsync(context);
+    }
+}

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using RetailTrace.Common;
 using RetailTrace.Data;
 
@@ -20,13 +21,41 @@ public static class TokenApi
             .WithTags("Auth")
             .WithSummary("Exchange OAuth2 client credentials for a bearer token")
             .WithDescription("Form-encoded grant_type=client_credentials with client_id/client_secret in the body or HTTP Basic. Tokens last 36000 s.")
-            .Accepts<IFormCollection>("application/x-www-form-urlencoded")
+            // Documented by hand: declaring the form with Accepts<T> would make routing answer 415 in
+            // the problem shape instead of the OAuth2 error body for other content types.
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.RequestBody = FormBody();
+                return Task.CompletedTask;
+            })
             .Produces<TokenResponse>()
             .Produces<OAuthError>(400)
             .Produces<OAuthError>(401)
             .DisableAntiforgery();
         return app;
     }
+
+    private static OpenApiRequestBody FormBody() => new()
+    {
+        Required = true,
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            ["application/x-www-form-urlencoded"] = new()
+            {
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Required = new HashSet<string> { "grant_type" },
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        ["grant_type"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [System.Text.Json.Nodes.JsonValue.Create("client_credentials")] },
+                        ["client_id"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                        ["client_secret"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                    },
+                },
+            },
+        },
+    };
 
     private static async Task<IResult> IssueToken(HttpRequest request, AppDb db, TimeProvider time)
     {

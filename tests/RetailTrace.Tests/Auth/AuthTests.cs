@@ -69,6 +69,14 @@ public abstract class AuthTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_json_token_request_is_invalid_request()
+    {
+        var (status, body, _) = await app.Client().PostJsonAsync("/o/token/", new { grant_type = "client_credentials" });
+        Assert.Equal(400, status);
+        Assert.Equal("invalid_request", (string)body!["error"]!);
+    }
+
+    [Fact]
     public async Task Revoked_client_gets_no_new_tokens()
     {
         var b = await app.NewBrandAsync();

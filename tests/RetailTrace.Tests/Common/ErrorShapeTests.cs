@@ -67,7 +67,7 @@ public abstract class ErrorShapeTests(AppFixture app)
         var http = app.Client();
         var (status, body, _) = await http.GetJsonAsync("/openapi/v1.json");
         Assert.Equal(200, status);
-        Assert.NotNull(body!["paths"]!["/o/token/"]);
+        Assert.NotNull(body!["paths"]!["/o/token/"]!["post"]!["requestBody"]!["content"]!["application/x-www-form-urlencoded"]);
         Assert.NotNull(body["paths"]!["/admin/v1/oauth-clients"]);
         using var docs = await http.GetAsync("/docs/index.html", Ct);
         Assert.Equal(200, (int)docs.StatusCode);

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using RetailTrace.Data;
+
+namespace RetailTrace.Tests.Infrastructure;
+
+/// <summary>
+/// The real server as a separate OS process on 127.0.0.1 (the built src/RetailTrace output), for
+/// tests that must kill it (-9) mid-work and start it again on the same database.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _environment;
+    private Process? _process;
+
+    public string BaseUrl { get; }
+
+    private ServerProcess(Dictionary<string, string> environment, int port)
+    {
+        _environment = environment;
+        BaseUrl = $"http://127.0.0.1:{port}";
+    }
+
+    /// <summary>A fresh database of the provider (skipping the test when PostgreSQL is unavailable) and a started server on it.</summary>
+    public static async Task<ServerProcess> StartAsync(DatabaseProvider provider, IDictionary<string, string>? settings = null)
+    {
+        string connectionString;
+        if (provider == DatabaseProvider.Postgres)
+        {
+            var (pg, reason) = await PostgresServer.GetAsync();
+            if (pg is null)
+            {
+                if (PostgresServer.Required) Assert.Fail(reason);
+                Assert.Skip(reason!);
+            }
+            connectionString = await PostgresServer.CreateDatabaseAsync(pg);
+        }
+        else connectionString = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("rt-proc-").FullName, "rt.db")}";
+
+        var env = new Dictionary<string, string>
+        {
+            ["Database__Provider"] = provider.ToString(),
+            ["ConnectionStrings__RetailTrace"] = connectionString,
+            ["Admin__Token"] = AppFixture.AdminToken,
+            ["RateLimit__PermitsPerSecond"] = "1000000",
+            ["RateLimit__Burst"] = "1000000",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k.Replace(":", "__")] = v;
+        var server = new ServerProcess(env, FreePort());
+        await server.StartAsync();
+        return server;
+    }
+
+    public async Task StartAsync()
+    {
+        var psi = new ProcessStartInfo("dotnet", $"\"{ServerDll()}\" --urls {BaseUrl}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (var (k, v) in _environment) psi.Environment[k] = v;
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"Server exited with {_process.ExitCode} during start.");
+            try
+            {
+                using var response = await http.GetAsync(BaseUrl + "/readyz");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("Server did not become ready within 60 s.");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing — a crash.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is null || _process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public HttpClient Client() => new() { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+    }
+
+    private static string ServerDll()
+    {
+        // The test binary sits in tests/RetailTrace.Tests/bin/<Configuration>/net10.0/; the server in src/RetailTrace/bin/<same>.
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = testBin.Parent!.Name;
+        var dir = testBin;
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RetailTrace.slnx"))) dir = dir.Parent;
+        if (dir is null) throw new InvalidOperationException("Repository root not found.");
+        var dll = Path.Combine(dir.FullName, "src", "RetailTrace", "bin", configuration, "net10.0", "RetailTrace.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the server first.", dll);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

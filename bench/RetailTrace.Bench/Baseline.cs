@@ -6,13 +6,13 @@ namespace RetailTrace.Bench;
 
 /// <summary>
 /// The raw limits every scenario is compared with, served by a bare Kestrel app on the same machine
-/// and provider: <c>POST /echo</c> (parse and write back JSON) and <c>POST /insert</c> (one durable
-/// single-row INSERT per request through a pooled connection, SQLite writes serialized in-process as
-/// the server does).
+/// and provider: <c>POST /echo</c> (parse and write back JSON), <c>POST /insert</c> (one durable
+/// single-row INSERT per request through a pooled connection, SQLite writes serialized in-process),
+/// and <c>GET /memory-batches</c> (a store page of 100 batches serialized from memory).
 /// </summary>
 public static class Baseline
 {
-    public static async Task RunAsync(string provider, string connectionString, string urls)
+    public static async Task RunAsync(string provider, string connectionString, string urls, string? storePageFile = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -22,6 +22,14 @@ public static class Baseline
         await CreateTableAsync(postgres, connectionString);
         var sqliteWrite = new SemaphoreSlim(1, 1);
 
+        app.MapGet("/healthz", () => "ok");
+        if (storePageFile is not null)
+        {
+            // The same 100 ProductBatch objects the store endpoint returned, serialized from memory with the store's options.
+            var page = JsonNode.Parse(await File.ReadAllTextAsync(storePageFile))!;
+            var values = page["values"]!.AsArray().Select(v => v!.AsObject()).ToList();
+            app.MapGet("/memory-batches", () => Results.Json(new { values, skip = 0, limit = 100, total = (long)page["total"]! }, RetailTrace.Common.Blaze.Json));
+        }
         app.MapPost("/echo", async (HttpRequest request) =>
         {
             var node = await JsonNode.ParseAsync(request.Body);

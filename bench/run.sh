@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Reproduces every figure in bench/RESULTS.md:  bench/run.sh [sqlite|postgres] [scale] [seconds]
+#   scale 1.0 = 1M LucidIDs / 20k cases / 10k package UIDs / 200k transactions / 100k brand + 100k store batches.
+# Server, baselines and wrk share this machine's cores on 127.0.0.1; every load run is bounded in time.
+set -euo pipefail
+PROVIDER=${1:-sqlite}
+SCALE=${2:-1.0}
+DURATION=${3:-10}
+CONNECTIONS=32
+THREADS=2
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+WORK=$(mktemp -d /tmp/rt-bench-XXXXXX)
+export LUA_DIR="$HERE/lua" POOL_DIR="$WORK/pools" THREADS RUN_ID="r$(date +%s)"
+ADMIN_TOKEN=bench-admin-token
+APP_PORT=5100 BASE_PORT=5101
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -n "${PGBIN:-}" ] && $PGRUN "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
+echo "== building (Release)"
+dotnet build -c Release "$ROOT/src/RetailTrace" -v q -nologo >/dev/null
+dotnet build -c Release "$HERE/RetailTrace.Bench" -v q -nologo >/dev/null
+APP_DLL="$ROOT/src/RetailTrace/bin/Release/net10.0/RetailTrace.dll"
+BENCH_DLL="$HERE/RetailTrace.Bench/bin/Release/net10.0/RetailTrace.Bench.dll"
+
+if [ "$PROVIDER" = postgres ]; then
+  PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  PGRUN=""; [ "$(id -u)" = 0 ] && { chown postgres "$WORK"; PGRUN="runuser -u postgres --"; }
+  $PGRUN "$PGBIN/initdb" -D "$WORK/pg" -U postgres -A trust -E UTF8 >/dev/null
+  $PGRUN "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w -o "-p 5433 -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB" start >/dev/null
+  for db in retailtrace baseline; do psql -h 127.0.0.1 -p 5433 -U postgres -qc "CREATE DATABASE $db"; done
+  APP_CS="Host=127.0.0.1;Port=5433;Username=postgres;Database=retailtrace;Maximum Pool Size=64"
+  BASE_CS="Host=127.0.0.1;Port=5433;Username=postgres;Database=baseline;Maximum Pool Size=64"
+else
+  APP_CS="Data Source=$WORK/retailtrace.db"
+  BASE_CS="Data Source=$WORK/baseline.db"
+fi
+
+wait_ready() { for _ in $(seq 1 300); do curl -sf "$1" >/dev/null && return 0; sleep 0.2; done; echo "not ready: $1" >&2; exit 1; }
+peak_reset() { echo 5 > "/proc/$1/clear_refs" 2>/dev/null || true; }
+peak_mib() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+RESULTS="$WORK/results.tsv"
+# scenario  rps  p50  p99  errors  peak_mib
+load() { # name pid url script [extra env...]
+  local name=$1 pid=$2 url=$3 script=$4; shift 4
+  peak_reset "$pid"
+  local line; line=$(env "$@" wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s "$LUA_DIR/$script" "$url" | grep '^RESULT')
+  local rps p50 p99 errs
+  rps=$(sed 's/.*rps=\([^ ]*\).*/\1/' <<<"$line"); p50=$(sed 's/.*p50_ms=\([^ ]*\).*/\1/' <<<"$line")
+  p99=$(sed 's/.*p99_ms=\([^ ]*\).*/\1/' <<<"$line"); errs=$(sed 's/.*errors=\([^ ]*\).*/\1/' <<<"$line")
+  printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$name" "$rps" "$p50" "$p99" "$errs" "$(peak_mib "$pid")" | tee -a "$RESULTS"
+}
+
+echo "== baselines ($PROVIDER)"
+dotnet "$BENCH_DLL" baseline "$PROVIDER" "$BASE_CS" "http://127.0.0.1:$BASE_PORT" >"$WORK/baseline.log" 2>&1 & BPID=$!; PIDS+=("$BPID")
+sleep 2; wait_ready "http://127.0.0.1:$BASE_PORT/healthz" 2>/dev/null || true
+load baseline_echo "$BPID" "http://127.0.0.1:$BASE_PORT/echo" echo.lua
+load baseline_insert "$BPID" "http://127.0.0.1:$BASE_PORT/insert" insert.lua
+kill "$BPID"
+
+echo "== RetailTrace ($PROVIDER), seeding at scale $SCALE"
+Database__Provider=$([ "$PROVIDER" = postgres ] && echo Postgres || echo Sqlite) ConnectionStrings__RetailTrace="$APP_CS" \
+  Admin__Token=$ADMIN_TOKEN RateLimit__PermitsPerSecond=10000000 RateLimit__Burst=10000000 Logging__LogLevel__Default=Warning \
+  ObjectStore__LocalPath="$WORK/exports" \
+  dotnet "$APP_DLL" --urls "http://127.0.0.1:$APP_PORT" >"$WORK/server.log" 2>&1 & APID=$!; PIDS+=("$APID")
+wait_ready "http://127.0.0.1:$APP_PORT/readyz"
+SEED_START=$(date +%s.%N)
+dotnet "$BENCH_DLL" seed "http://127.0.0.1:$APP_PORT" "$ADMIN_TOKEN" "$SCALE" "$POOL_DIR"
+SEED_SECONDS=$(echo "$(date +%s.%N) - $SEED_START" | bc)
+# shellcheck disable=SC1091
+source "$POOL_DIR/env.sh"
+APP="http://127.0.0.1:$APP_PORT"
+
+echo "== scenarios"
+load complete_5_items "$APID" "$APP" complete.lua
+load import_100_items "$APID" "$APP" import.lua
+load store_batches_limit100 "$APID" "$APP" get.lua PATH_PREFIX="/api/v1/partner/store/batches?limit=100" PARTNER_KEY_HDR="$PARTNER_KEY" DEV_KEY_HDR="$DEV_KEY"
+curl -s "$APP/api/v1/partner/store/batches?limit=100" -H "partner_key: $PARTNER_KEY" -H "Authorization: $DEV_KEY" >"$WORK/store_page.json"
+load brand_batches_page1 "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/batches/?page=1" BEARER="$BTOKEN"
+DEEP_FROM=$(( BRAND_BATCH_PAGES * 9 / 10 )); DEEP_TO=$(( BRAND_BATCH_PAGES - 1 ))
+load brand_batches_deep_pages "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/batches/?page=" PAGE_FROM=$DEEP_FROM PAGE_TO=$DEEP_TO BEARER="$BTOKEN"
+
+echo "== minting 10,000 LucidIDs (5 runs)"
+MINT_TIMES=()
+for _ in 1 2 3 4 5; do
+  MINT_TIMES+=("$(curl -s -o /dev/null -w '%{time_total}' -X POST "$APP/api/v1.5/cases/create/" -H "Authorization: Bearer $BTOKEN" \
+    -H 'Content-Type: application/json' -d "{\"contents\":[{\"packaged_product_uuid\":\"$PP_UUID\",\"quantity\":10000}]}")")
+done
+MINT_MEDIAN=$(printf "%s\n" "${MINT_TIMES[@]}" | sort -n | sed -n 3p)
+
+echo "== package UID export"
+peak_reset "$APID"
+EXPORT_START=$(date +%s.%N)
+curl -s -o /dev/null -X POST "$APP/admin/v1/dispensaries/$DISPENSARY_UUID/package-uid-exports" -H "Authorization: Bearer $ADMIN_TOKEN"
+for _ in $(seq 1 1200); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$APP/api/v1.2/package-uids-export/" -H "Authorization: Bearer $DTOKEN")
+  [ "$code" = 200 ] && break; sleep 0.1
+done
+EXPORT_SECONDS=$(echo "$(date +%s.%N) - $EXPORT_START" | bc)
+EXPORT_PEAK=$(peak_mib "$APID")
+kill "$APID"
+
+echo "== in-memory serialization baseline for the store page"
+dotnet "$BENCH_DLL" baseline "$PROVIDER" "$BASE_CS" "http://127.0.0.1:$BASE_PORT" "$WORK/store_page.json" >>"$WORK/baseline.log" 2>&1 & BPID=$!; PIDS+=("$BPID")
+sleep 2; wait_ready "http://127.0.0.1:$BASE_PORT/healthz" 2>/dev/null || true
+load baseline_store_page_from_memory "$BPID" "http://127.0.0.1:$BASE_PORT/memory-batches" get.lua PATH_PREFIX="/memory-batches"
+kill "$BPID"
+
+echo "== export raw baseline"
+RAW_LINE=$(dotnet "$BENCH_DLL" export-raw "$PROVIDER" "$APP_CS" "$DISPENSARY_UUID" "$WORK/raw-export.json")
+echo "$RAW_LINE"
+
+"$HERE/report.sh" "$PROVIDER" "$SCALE" "$DURATION" "$RESULTS" "$SEED_SECONDS" "$MINT_MEDIAN" "$EXPORT_SECONDS" "$EXPORT_PEAK" "$RAW_LINE"

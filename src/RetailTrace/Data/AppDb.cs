@@ -33,6 +33,13 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
     public DbSet<CatalogProduct> CatalogProducts => Set<CatalogProduct>();
     public DbSet<InventoryPackage> InventoryPackages => Set<InventoryPackage>();
 
+    public DbSet<StoreProduct> StoreProducts => Set<StoreProduct>();
+    public DbSet<ProductBatch> ProductBatches => Set<ProductBatch>();
+    public DbSet<BatchQuantity> BatchQuantities => Set<BatchQuantity>();
+    public DbSet<InventoryTransfer> InventoryTransfers => Set<InventoryTransfer>();
+    public DbSet<InventoryTransferLog> InventoryTransferLogs => Set<InventoryTransferLog>();
+    public DbSet<TransferCounter> TransferCounters => Set<TransferCounter>();
+
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
@@ -46,6 +53,7 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
         TenantModel.Configure(b);
         CatalogModel.Configure(b);
         InventoryModel.Configure(b);
+        StoreModel.Configure(b);
         ApplySnakeCaseNames(b);
         if (IsSqlite) UtcOnRead(b);
     }

@@ -84,7 +84,7 @@ public static class StoreAdminApi
         var errors = new Admin.Admin.Errors().Require("shop_id", body.ShopId).Require("batch_id", body.BatchId).Require("inventory_id", body.InventoryId);
         long quantity = 0;
         if (body.Quantity is not { } q) errors.Add("quantity", "This field is required.");
-        else if (q < 0 || !Qty.TryFromDecimal(q, out quantity)) errors.Add("quantity", "Must be ≥ 0, below 10^12, with at most 3 decimals.");
+        else if (q < 0 || !Qty.TryFromDecimal(q, out quantity)) errors.Add("quantity", "Must be at least 0 and below 10^12, with at most 3 decimals.");
         var batch = errors.Any ? null : await db.ProductBatches.AsNoTracking().FirstOrDefaultAsync(b => b.Id == body.BatchId && b.ShopId == body.ShopId && !b.Deleted);
         if (!errors.Any && batch is null) errors.Add("batch_id", "Unknown batch in this shop.");
         if (!errors.Any && !await db.Inventories.AnyAsync(i => i.Id == body.InventoryId && i.ShopId == body.ShopId))

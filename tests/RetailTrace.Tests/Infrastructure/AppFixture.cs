@@ -42,6 +42,8 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("Database:Provider", Provider.ToString());
         builder.UseSetting("ConnectionStrings:RetailTrace", ConnectionString);
         builder.UseSetting("Admin:Token", AdminToken);
+        // Background transfer processing is triggered explicitly by tests (TransferWorker.ProcessPendingAsync).
+        builder.UseSetting("Store:TransferWorker:Enabled", "false");
         foreach (var (key, value) in ExtraSettings()) builder.UseSetting(key, value);
     }
 

@@ -5,6 +5,7 @@ using RetailTrace.Admin;
 using RetailTrace.Auth;
 using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Store;
 
 // CLI verbs: `demo` (serve with demo data), `schema-script <sqlite|postgres>` (print the EF model's DDL,
 // the starting point of a hand-written migration). No verb: serve.
@@ -20,6 +21,7 @@ builder.Services.AddRetailTraceDatabase(builder.Configuration);
 builder.Services.AddMemoryCache(o => o.SizeLimit = 100_000);
 builder.Services.AddProblemDetails();
 builder.Services.AddClientRateLimits(builder.Configuration);
+builder.Services.AddStoreTransferWorker();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
 builder.Services.AddRetailTraceOpenApi();
 
@@ -61,6 +63,7 @@ app.MapTokenApi();
 app.MapAdminGroup()
     .MapLucidTenantsAdmin()
     .MapStoreTenantsAdmin();
+app.MapStore();
 
 // Unknown paths under an API prefix answer in that family's 404 shape.
 app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();

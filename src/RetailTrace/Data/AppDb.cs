@@ -34,6 +34,12 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
     public DbSet<InventoryPackage> InventoryPackages => Set<InventoryPackage>();
 
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<StoreProduct> StoreProducts => Set<StoreProduct>();
+    public DbSet<ProductBatch> ProductBatches => Set<ProductBatch>();
+    public DbSet<BatchQuantity> BatchQuantities => Set<BatchQuantity>();
+    public DbSet<InventoryTransfer> InventoryTransfers => Set<InventoryTransfer>();
+    public DbSet<InventoryTransferLog> InventoryTransferLogs => Set<InventoryTransferLog>();
+    public DbSet<TransferCounter> TransferCounters => Set<TransferCounter>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 
@@ -49,6 +55,7 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
         CatalogModel.Configure(b);
         InventoryModel.Configure(b);
         IdempotencyModel.Configure(b);
+        StoreModel.Configure(b);
         ApplySnakeCaseNames(b);
         if (IsSqlite) UtcOnRead(b);
     }

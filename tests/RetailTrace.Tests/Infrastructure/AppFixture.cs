@@ -45,6 +45,8 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         // Suites fire many requests per client; throttling has its own fixtures.
         builder.UseSetting("RateLimit:PermitsPerSecond", "1000000");
         builder.UseSetting("RateLimit:Burst", "1000000");
+        // Background transfer processing is triggered explicitly by tests (TransferWorker.ProcessPendingAsync).
+        builder.UseSetting("Store:TransferWorker:Enabled", "false");
         foreach (var (key, value) in ExtraSettings()) builder.UseSetting(key, value);
     }
 

@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using RetailTrace.Auth;
+using RetailTrace.Common;
+using RetailTrace.Data;
+
+namespace RetailTrace.Store;
+
+/// <summary>Product batches of the caller's shop: list with filters and the two date-range lists.</summary>
+public static class ProductBatchesApi
+{
+    private static readonly string[] Statuses = ["IN_TRANSFER", "RECEIVED", "IN_TESTING", "READY_FOR_SALE", "PROCESSING"];
+
+    public static RouteGroupBuilder MapProductBatches(this RouteGroupBuilder batches)
+    {
+        batches.MapGet("/", List).WithName("StoreGetBatches")
+            .WithSummary("Get batches: by batchId (wins over all filters), or filtered by productId, status and term; newest modified first")
+            .Produces<SearchResult<JsonObject>>().Produces<BlazeError>(400);
+        batches.MapGet("/dates", (StoreCaller caller, AppDb db, TimeProvider time, string? startDate, string? endDate, string? start, string? skip, string? limit) =>
+                ByDates(caller, db, time, startDate, endDate, start, skip, limit, byPurchaseDate: false))
+            .WithName("StoreGetBatchesByDates").WithSummary("Get batches whose modified time is within [startDate, endDate] (epoch ms)")
+            .Produces<SearchResult<JsonObject>>().Produces<BlazeError>(400);
+        batches.MapGet("/dates/purchaseDate", (StoreCaller caller, AppDb db, TimeProvider time, string? startDate, string? endDate, string? start, string? skip, string? limit) =>
+                ByDates(caller, db, time, startDate, endDate, start, skip, limit, byPurchaseDate: true))
+            .WithName("StoreGetBatchesByPurchaseDate").WithSummary("Get batches whose purchasedDate is within [startDate, endDate] (epoch ms)")
+            .Produces<SearchResult<JsonObject>>().Produces<BlazeError>(400);
+        return batches;
+    }
+
+    private static async Task<IResult> List(StoreCaller caller, AppDb db,
+        string? batchId, string? productId, string? status, string? term, string? start, string? skip, string? limit)
+    {
+        if (StoreApi.TryPage(start, skip, limit, out var offset, out var size) is { } bad) return bad;
+        var query = Visible(db, caller);
+        if (!string.IsNullOrEmpty(batchId)) query = query.Where(b => b.Id == batchId);
+        else
+        {
+            if (!string.IsNullOrEmpty(status) && !Statuses.Contains(status))
+                return Blaze.BadRequest("status", "status must be one of: " + string.Join(", ", Statuses) + ".");
+            if (!string.IsNullOrEmpty(productId)) query = query.Where(b => b.ProductId == productId);
+            if (!string.IsNullOrEmpty(status)) query = query.Where(b => b.Status == status);
+            if (!string.IsNullOrWhiteSpace(term))
+            {
+                var t = term.Trim().ToLowerInvariant();
+                query = query.Where(b => b.Id.Contains(t)
+                    || (b.Sku != null && b.Sku.ToLower().Contains(t))
+                    || (b.ProductName != null && b.ProductName.ToLower().Contains(t))
+                    || (b.TrackPackageLabel != null && b.TrackPackageLabel.ToLower().Contains(t))
+                    || (b.MetrcTagId != null && b.MetrcTagId.ToLower().Contains(t))
+                    || (b.LotId != null && b.LotId.ToLower().Contains(t)));
+            }
+        }
+        return Blaze.Ok(await PageAsync(query, offset, size));
+    }
+
+    private static async Task<IResult> ByDates(StoreCaller caller, AppDb db, TimeProvider time,
+        string? startDate, string? endDate, string? start, string? skip, string? limit, bool byPurchaseDate)
+    {
+        if (StoreApi.TryPage(start, skip, limit, out var offset, out var size) is { } bad) return bad;
+        long from = 0, to = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (!string.IsNullOrEmpty(startDate) && !long.TryParse(startDate, out from))
+            return Blaze.BadRequest("startDate", "startDate must be epoch milliseconds.");
+        if (!string.IsNullOrEmpty(endDate) && !long.TryParse(endDate, out to))
+            return Blaze.BadRequest("endDate", "endDate must be epoch milliseconds.");
+        if (from > to) return Blaze.BadRequest("startDate", "startDate must not be after endDate.");
+        var query = Visible(db, caller);
+        query = byPurchaseDate
+            ? query.Where(b => b.PurchasedDate >= from && b.PurchasedDate <= to)
+            : query.Where(b => b.Modified >= from && b.Modified <= to);
+        return Blaze.Ok(await PageAsync(query, offset, size));
+    }
+
+    private static IQueryable<ProductBatch> Visible(AppDb db, StoreCaller caller) =>
+        db.ProductBatches.AsNoTracking().Where(b => b.ShopId == caller.ShopId && !b.Deleted);
+
+    private static async Task<SearchResult<JsonObject>> PageAsync(IQueryable<ProductBatch> query, int offset, int size)
+    {
+        var total = await query.LongCountAsync();
+        var rows = await query.OrderByDescending(b => b.Modified).ThenByDescending(b => b.Id).Skip(offset).Take(size).ToListAsync();
+        return new SearchResult<JsonObject>(rows.Select(ProductBatchFields.ToJson).ToList(), offset, size, total);
+    }
+}

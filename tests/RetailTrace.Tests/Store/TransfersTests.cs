@@ -1,0 +1,329 @@
+using System.Text.Json.Nodes;
+using RetailTrace.Tests.Infrastructure;
+using static RetailTrace.Tests.Store.StoreArrange;
+
+namespace RetailTrace.Tests.Store;
+
+public abstract class TransfersTests(AppFixture app)
+{
+    private const string Base = "/api/v1/partner/store/batches";
+    private const string Transfers = Base + "/transferInventory";
+
+    private static object Body(StoreTenant s, string to, params object[] logs) =>
+        new { fromInventoryId = s.FrontRoomId, toInventoryId = to, currentEmployeeId = s.EmployeeId, transferLogs = logs };
+
+    private static async Task<JsonNode> QuantityAsync(StoreTenant s, string productId, string inventoryId)
+    {
+        var (_, body, _) = await s.Client.GetJsonAsync($"{Base}/{productId}/batchQuantityInfo");
+        return body!.AsArray().Single(r => (string)r!["inventoryId"]! == inventoryId)!;
+    }
+
+    private static async Task<JsonNode> CreateAsync(StoreTenant s, object body)
+    {
+        var (status, json, raw) = await s.Client.PostJsonAsync(Transfers, body);
+        Assert.True(status == 200, raw);
+        return json!;
+    }
+
+    [Fact]
+    public async Task Create_reserves_stock_and_the_server_owns_status_and_number()
+    {
+        var s = await app.NewStoreAsync();
+        var (product, batch) = await app.StockAsync(s, 10);
+        var (status, t, _) = await s.Client.PostJsonAsync(Transfers, new
+        {
+            fromInventoryId = s.FrontRoomId, toInventoryId = s.VaultId, currentEmployeeId = s.EmployeeId, status = "ACCEPTED",
+            processing = true, completeTransfer = true, transferNo = "999", orderNo = "PO-1",
+            transferLogs = new[] { new { productId = product, fromBatchId = batch, transferAmount = 2.5m } },
+        });
+        Assert.Equal(200, status);
+        Assert.Equal(["id", "companyId", "shopId", "created", "modified", "deleted", "updated", "status", "createByEmployeeId",
+            "acceptByEmployeeId", "declineByEmployeeId", "fromShopId", "toShopId", "fromInventoryId", "toInventoryId", "prevFromInventoryId",
+            "declinedDate", "acceptedDate", "transferNo", "completeTransfer", "transferByBatch", "processedTime", "processing", "driverId",
+            "transactionId", "orderNo", "activeTopUserId", "transferLogs"], t!.AsObject().Select(p => p.Key));
+        Assert.Equal("PENDING", (string)t["status"]!);
+        Assert.Equal("1", (string)t["transferNo"]!);
+        Assert.False((bool)t["processing"]!);
+        Assert.False((bool)t["completeTransfer"]!);
+        Assert.Equal(s.EmployeeId, (string)t["createByEmployeeId"]!);
+        Assert.Equal(s.ShopId, (string)t["fromShopId"]!);
+        Assert.Equal(s.ShopId, (string)t["toShopId"]!);
+        Assert.Equal("PO-1", (string)t["orderNo"]!);
+        var log = t["transferLogs"]![0]!.AsObject();
+        Assert.Equal(["id", "productId", "toProductId", "fromBatchId", "toBatchId", "transferAmount", "origFromQty", "finalFromQty",
+            "origToQty", "finalInventory", "failed"], log.Select(p => p.Key));
+        Assert.Equal($$"""{"id":"{{log["id"]}}","productId":"{{product}}","toProductId":"{{product}}","fromBatchId":"{{batch}}","toBatchId":"{{batch}}","transferAmount":2.5,"origFromQty":null,"finalFromQty":null,"origToQty":null,"finalInventory":null,"failed":false}""", log.Json());
+
+        var front = await QuantityAsync(s, product, s.FrontRoomId);
+        Assert.Equal("2.5", front["committedQty"].Json());
+        Assert.Equal("7.5", front["sellableQty"].Json());
+        var second = await CreateAsync(s, Body(s, s.VaultId, new { productId = product, transferAmount = 1 }));
+        Assert.Equal("2", (string)second["transferNo"]!);
+        Assert.Equal(t.Json(), (await s.Client.GetJsonAsync($"{Transfers}/{t["id"]}")).Body.Json());
+    }
+
+    [Fact]
+    public async Task Create_validates_with_blaze_error_bodies()
+    {
+        var s = await app.NewStoreAsync();
+        var other = await app.NewStoreAsync();
+        var (product, batch) = await app.StockAsync(s, 5);
+        var log = new { productId = product, fromBatchId = batch, transferAmount = 1 };
+        async Task Expect(object body, string field, string message)
+        {
+            var (status, _, raw) = await s.Client.PostJsonAsync(Transfers, body);
+            Assert.Equal(400, status);
+            Assert.Equal(Error(field, message), raw);
+        }
+
+        await Expect(new { toInventoryId = s.VaultId, currentEmployeeId = s.EmployeeId, transferLogs = new[] { log } }, "fromInventoryId", "fromInventoryId is required.");
+        await Expect(new { fromInventoryId = s.FrontRoomId, currentEmployeeId = s.EmployeeId, transferLogs = new[] { log } }, "toInventoryId", "toInventoryId is required.");
+        await Expect(new { fromInventoryId = s.FrontRoomId, toInventoryId = s.VaultId, transferLogs = new[] { log } }, "currentEmployeeId", "currentEmployeeId is required.");
+        await Expect(Body(s, s.FrontRoomId, log), "toInventoryId", "fromInventoryId and toInventoryId must be different.");
+        await Expect(new { fromInventoryId = other.FrontRoomId, toInventoryId = s.VaultId, currentEmployeeId = s.EmployeeId, transferLogs = new[] { log } }, "fromInventoryId", "Inventory not found in this shop.");
+        await Expect(Body(s, other.VaultId, log), "toInventoryId", "Inventory not found in this company.");
+        await Expect(new { fromInventoryId = s.FrontRoomId, toInventoryId = s.VaultId, currentEmployeeId = other.EmployeeId, transferLogs = new[] { log } }, "currentEmployeeId", "Employee not found.");
+        await Expect(Body(s, s.VaultId), "transferLogs", "transferLogs must not be empty.");
+        await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = 0 }), "transferAmount", "Transfer amount must be greater than 0.");
+        await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = -3 }), "transferAmount", "Transfer amount must be greater than 0.");
+        await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = 0.0001m }), "transferAmount", "Transfer amount must have at most 3 decimals and be below 10^12.");
+        await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = "1" }), "transferAmount", "transferAmount must be a number.");
+        await Expect(Body(s, s.VaultId, new { productId = "000000000000000000000000", transferAmount = 1 }), "productId", "Product 000000000000000000000000 not found.");
+        await Expect(Body(s, s.VaultId, new { productId = product, fromBatchId = "000000000000000000000000", transferAmount = 1 }), "fromBatchId", $"Batch 000000000000000000000000 of product {product} not found in this shop.");
+        await Expect(Body(s, s.VaultId, new { productId = product, fromBatchId = batch, transferAmount = 5.001m }), "transferAmount", $"Not enough sellable quantity of batch {batch} in the source inventory.");
+        await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = 6 }), "transferAmount", $"Not enough sellable quantity of product {product} in the source inventory.");
+        var (malformed, _, raw) = await s.Client.PostRawAsync(Transfers, "{nope");
+        Assert.Equal(400, malformed);
+        Assert.Equal(Error("request", "The request body is not valid JSON."), raw);
+        Assert.Equal("0", (await QuantityAsync(s, product, s.FrontRoomId))["committedQty"].Json());
+    }
+
+    [Fact]
+    public async Task A_log_without_batch_takes_the_oldest_purchase_first()
+    {
+        var s = await app.NewStoreAsync();
+        var product = await app.ProductAsync(s.ShopId);
+        var newer = (string)(await app.BatchAsync(s.ShopId, product, new JsonObject { ["purchasedDate"] = 2000 }))["id"]!;
+        var older = (string)(await app.BatchAsync(s.ShopId, product, new JsonObject { ["purchasedDate"] = 1000 }))["id"]!;
+        await app.SetQuantityAsync(s.ShopId, newer, s.FrontRoomId, 10);
+        await app.SetQuantityAsync(s.ShopId, older, s.FrontRoomId, 3);
+        var t = await CreateAsync(s, Body(s, s.VaultId, new { productId = product, transferAmount = 5 }));
+        var logs = t["transferLogs"]!.AsArray();
+        Assert.Equal([(older, "3"), (newer, "2")], logs.Select(l => ((string)l!["fromBatchId"]!, l["transferAmount"].Json())));
+    }
+
+    [Fact]
+    public async Task Accepted_transfer_is_moved_by_the_worker_exactly_once()
+    {
+        var s = await app.NewStoreAsync();
+        var (product, batch) = await app.StockAsync(s, 10);
+        await app.SetQuantityAsync(s.ShopId, batch, s.VaultId, 1);
+        var t = await CreateAsync(s, Body(s, s.VaultId, new { productId = product, fromBatchId = batch, transferAmount = 4 }));
+        var id = (string)t["id"]!;
+
+        var (status, accepted, _) = await s.Client.PostJsonAsync($"{Transfers}/{id}/accept", new { currentEmployeeId = s.EmployeeId });
+        Assert.Equal(200, status);
+        Assert.Equal("ACCEPTED", (string)accepted!["status"]!);
+        Assert.True((bool)accepted["processing"]!);
+        Assert.False((bool)accepted["completeTransfer"]!);
+        Assert.Equal(s.EmployeeId, (string)accepted["acceptByEmployeeId"]!);
+        Assert.NotNull(accepted["acceptedDate"]);
+        Assert.Equal("10", (await QuantityAsync(s, product, s.FrontRoomId))["quantity"].Json());
+
+        Assert.True(await app.ProcessTransfersAsync() >= 1);
+        Assert.Equal(0, await app.ProcessTransfersAsync());
+        var (_, done, _) = await s.Client.GetJsonAsync($"{Transfers}/{id}");
+        Assert.False((bool)done!["processing"]!);
+        Assert.True((bool)done["completeTransfer"]!);
+        Assert.NotNull(done["processedTime"]);
+        var log = done["transferLogs"]![0]!;
+        Assert.Equal(("10", "6", "1", "5"), (log["origFromQty"].Json(), log["finalFromQty"].Json(), log["origToQty"].Json(), log["finalInventory"].Json()));
+        var front = await QuantityAsync(s, product, s.FrontRoomId);
+        Assert.Equal(("6", "0"), (front["quantity"].Json(), front["committedQty"].Json()));
+        Assert.Equal("5", (await QuantityAsync(s, product, s.VaultId))["quantity"].Json());
+        var (_, batches, _) = await s.Client.GetJsonAsync($"{Base}?batchId={batch}");
+        Assert.Equal("11", batches!["values"]![0]!["quantity"].Json());
+
+        var (again, _, raw) = await s.Client.PostJsonAsync($"{Transfers}/{id}/accept", new { currentEmployeeId = s.EmployeeId });
+        Assert.Equal(400, again);
+        Assert.Equal(Error("status", "Only a PENDING transfer can be accepted."), raw);
+        var (decline, _, raw2) = await s.Client.PostJsonAsync($"{Transfers}/{id}/decline", new { currentEmployeeId = s.EmployeeId });
+        Assert.Equal(400, decline);
+        Assert.Equal(Error("status", "Only a PENDING transfer can be declined."), raw2);
+        var (put, _, raw3) = await s.Client.PutJsonAsync($"{Transfers}/{id}", Body(s, s.VaultId, new { productId = product, transferAmount = 1 }));
+        Assert.Equal(400, put);
+        Assert.Equal(Error("status", "Only a PENDING transfer can be updated."), raw3);
+    }
+
+    [Fact]
+    public async Task Decline_releases_the_reservation_and_moves_nothing()
+    {
+        var s = await app.NewStoreAsync();
+        var (product, batch) = await app.StockAsync(s, 10);
+        var t = await CreateAsync(s, Body(s, s.VaultId, new { productId = product, fromBatchId = batch, transferAmount = 4 }));
+        var (missing, _, raw) = await s.Client.PostJsonAsync($"{Transfers}/{t["id"]}/decline", new { });
+        Assert.Equal(400, missing);
+        Assert.Equal(Error("currentEmployeeId", "currentEmployeeId is required."), raw);
+        var (status, declined, _) = await s.Client.PostJsonAsync($"{Transfers}/{t["id"]}/decline", new { currentEmployeeId = s.EmployeeId });
+        Assert.Equal(200, status);
+        Assert.Equal("DECLINED", (string)declined!["status"]!);
+        Assert.Equal(s.EmployeeId, (string)declined["declineByEmployeeId"]!);
+        Assert.NotNull(declined["declinedDate"]);
+        Assert.False((bool)declined["processing"]!);
+        Assert.Equal(0, await app.ProcessTransfersAsync());
+        var front = await QuantityAsync(s, product, s.FrontRoomId);
+        Assert.Equal(("10", "0"), (front["quantity"].Json(), front["committedQty"].Json()));
+    }
+
+    [Fact]
+    public async Task Put_replaces_a_pending_transfer_and_swaps_its_reservations()
+    {
+        var s = await app.NewStoreAsync();
+        var (p1, b1) = await app.StockAsync(s, 10);
+        var (p2, b2) = await app.StockAsync(s, 10);
+        var t = await CreateAsync(s, Body(s, s.VaultId, new { productId = p1, fromBatchId = b1, transferAmount = 8 }));
+        var id = (string)t["id"]!;
+        var (status, updated, raw) = await s.Client.PutJsonAsync($"{Transfers}/{id}",
+            Body(s, s.VaultId, new { productId = p1, fromBatchId = b1, transferAmount = 9 }, new { productId = p2, transferAmount = 3 }));
+        Assert.True(status == 200, raw);
+        Assert.Equal("1", (string)updated!["transferNo"]!);
+        Assert.Equal(2, updated["transferLogs"]!.AsArray().Count);
+        Assert.Equal("9", (await QuantityAsync(s, p1, s.FrontRoomId))["committedQty"].Json());
+        Assert.Equal("3", (await QuantityAsync(s, p2, s.FrontRoomId))["committedQty"].Json());
+
+        var (short_, _, raw2) = await s.Client.PutJsonAsync($"{Transfers}/{id}", Body(s, s.VaultId, new { productId = p2, fromBatchId = b2, transferAmount = 11 }));
+        Assert.Equal(400, short_);
+        Assert.Equal(Error("transferAmount", $"Not enough sellable quantity of batch {b2} in the source inventory."), raw2);
+        Assert.Equal("9", (await QuantityAsync(s, p1, s.FrontRoomId))["committedQty"].Json());
+
+        var (unknown, _, raw3) = await s.Client.PutJsonAsync($"{Transfers}/000000000000000000000000", Body(s, s.VaultId, new { productId = p1, transferAmount = 1 }));
+        Assert.Equal(404, unknown);
+        Assert.Equal(Error("historyId", "Inventory transfer not found.", "com.fourtwenty.core.exceptions.BlazeNotFoundException"), raw3);
+    }
+
+    [Fact]
+    public async Task Cross_shop_transfer_gives_the_destination_its_own_batch_copy()
+    {
+        var s = await app.NewStoreAsync();
+        var dest = await app.NewStoreAsync(s.CompanyId);
+        var (product, batch) = await app.StockAsync(s, 10);
+        var t = await CreateAsync(s, new
+        {
+            fromInventoryId = s.FrontRoomId, toInventoryId = dest.FrontRoomId, toShopId = dest.ShopId, currentEmployeeId = s.EmployeeId,
+            transferLogs = new[] { new { productId = product, fromBatchId = batch, transferAmount = 4 } },
+        });
+        Assert.Equal(dest.ShopId, (string)t["toShopId"]!);
+        Assert.Null(t["transferLogs"]![0]!["toBatchId"]);
+        var (status, _, _) = await dest.Client.PostJsonAsync($"{Transfers}/{t["id"]}/accept", new { currentEmployeeId = dest.EmployeeId });
+        Assert.Equal(200, status);
+        await app.ProcessTransfersAsync();
+
+        var (_, done, _) = await s.Client.GetJsonAsync($"{Transfers}/{t["id"]}");
+        var toBatch = (string)done!["transferLogs"]![0]!["toBatchId"]!;
+        Assert.NotEqual(batch, toBatch);
+        var (_, copies, _) = await dest.Client.GetJsonAsync($"{Base}?batchId={toBatch}");
+        var copy = copies!["values"]![0]!;
+        Assert.Equal((dest.ShopId, product, "4"), ((string)copy["shopId"]!, (string)copy["productId"]!, copy["quantity"].Json()));
+        Assert.Equal("4", (await QuantityAsync(dest, product, dest.FrontRoomId))["quantity"].Json());
+        var (_, source, _) = await s.Client.GetJsonAsync($"{Base}?batchId={batch}");
+        Assert.Equal("6", source!["values"]![0]!["quantity"].Json());
+    }
+
+    [Fact]
+    public async Task Another_shop_can_neither_see_nor_change_a_transfer()
+    {
+        var s = await app.NewStoreAsync();
+        var stranger = await app.NewStoreAsync(s.CompanyId);
+        var (product, batch) = await app.StockAsync(s, 10);
+        var t = await CreateAsync(s, Body(s, s.VaultId, new { productId = product, fromBatchId = batch, transferAmount = 1 }));
+        var notFound = Error("historyId", "Inventory transfer not found.", "com.fourtwenty.core.exceptions.BlazeNotFoundException");
+        Assert.Equal((404, notFound), await Call(stranger.Client.GetJsonAsync($"{Transfers}/{t["id"]}")));
+        Assert.Equal((404, notFound), await Call(stranger.Client.PostJsonAsync($"{Transfers}/{t["id"]}/accept", new { currentEmployeeId = stranger.EmployeeId })));
+        Assert.Equal((404, notFound), await Call(stranger.Client.PostJsonAsync($"{Transfers}/{t["id"]}/decline", new { currentEmployeeId = stranger.EmployeeId })));
+        Assert.Equal((404, notFound), await Call(stranger.Client.PutJsonAsync($"{Transfers}/{t["id"]}", Body(stranger, stranger.VaultId, new { productId = product, transferAmount = 1 }))));
+        Assert.Equal("PENDING", (string)(await s.Client.GetJsonAsync($"{Transfers}/{t["id"]}")).Body!["status"]!);
+
+        static async Task<(int, string)> Call(Task<(int Status, JsonNode? Body, string Raw)> call) { var r = await call; return (r.Status, r.Raw); }
+    }
+
+    [Fact]
+    public async Task Parallel_creates_never_over_commit_a_batch()
+    {
+        var s = await app.NewStoreAsync();
+        var (product, batch) = await app.StockAsync(s, 10);
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => s.Client.PostJsonAsync(Transfers,
+            Body(s, s.VaultId, i % 2 == 0 ? new { productId = product, fromBatchId = (string?)batch, transferAmount = 3 } : new { productId = product, fromBatchId = (string?)null, transferAmount = 3 }))));
+        Assert.All(results, r => Assert.Contains(r.Status, new[] { 200, 400 }));
+        Assert.Equal(3, results.Count(r => r.Status == 200));
+        var numbers = results.Where(r => r.Status == 200).Select(r => (string)r.Body!["transferNo"]!).ToList();
+        Assert.Equal(numbers.Count, numbers.Distinct().Count());
+        var front = await QuantityAsync(s, product, s.FrontRoomId);
+        Assert.Equal(("10", "9"), (front["quantity"].Json(), front["committedQty"].Json()));
+    }
+
+    [Fact]
+    public async Task Concurrent_accept_and_decline_have_exactly_one_winner()
+    {
+        var s = await app.NewStoreAsync();
+        var (product, batch) = await app.StockAsync(s, 100);
+        for (var round = 0; round < 4; round++)
+        {
+            var t = await CreateAsync(s, Body(s, s.VaultId, new { productId = product, fromBatchId = batch, transferAmount = 5 }));
+            var url = $"{Transfers}/{t["id"]}";
+            var results = await Task.WhenAll(
+                s.Client.PostJsonAsync(url + "/accept", new { currentEmployeeId = s.EmployeeId }),
+                s.Client.PostJsonAsync(url + "/decline", new { currentEmployeeId = s.EmployeeId }),
+                s.Client.PostJsonAsync(url + "/accept", new { currentEmployeeId = s.EmployeeId }),
+                s.Client.PostJsonAsync(url + "/decline", new { currentEmployeeId = s.EmployeeId }));
+            Assert.Single(results, r => r.Status == 200);
+            Assert.Equal(3, results.Count(r => r.Status == 400));
+        }
+        await app.ProcessTransfersAsync();
+        var front = await QuantityAsync(s, product, s.FrontRoomId);
+        var vault = await QuantityAsync(s, product, s.VaultId);
+        Assert.Equal("0", front["committedQty"].Json());
+        Assert.Equal(100m, (decimal)front["quantity"]! + (decimal)vault["quantity"]!);
+    }
+
+    [Fact]
+    public async Task A_transfer_accepted_before_a_restart_is_processed_once_by_the_next_instance()
+    {
+        var s = await app.NewStoreAsync();
+        var (product, batch) = await app.StockAsync(s, 10);
+        string id;
+        await using (var first = new StoreAppInstance(app))
+        {
+            var client = first.CreateClient();
+            client.DefaultRequestHeaders.Add("partner_key", s.PartnerKey);
+            client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", s.DeveloperKey);
+            var (_, t, _) = await client.PostJsonAsync(Transfers, Body(s, s.VaultId, new { productId = product, fromBatchId = batch, transferAmount = 4 }));
+            id = (string)t!["id"]!;
+            Assert.Equal(200, (await client.PostJsonAsync($"{Transfers}/{id}/accept", new { currentEmployeeId = s.EmployeeId })).Status);
+        }
+        await using var second = new StoreAppInstance(app);
+        await using var third = new StoreAppInstance(app);
+        var applied = await Task.WhenAll(second.ProcessTransfersAsync(), third.ProcessTransfersAsync(), app.ProcessTransfersAsync());
+        Assert.Equal(1, applied.Sum());
+        var (_, done, _) = await s.Client.GetJsonAsync($"{Transfers}/{id}");
+        Assert.True((bool)done!["completeTransfer"]!);
+        Assert.Equal("6", (await QuantityAsync(s, product, s.FrontRoomId))["quantity"].Json());
+        Assert.Equal("4", (await QuantityAsync(s, product, s.VaultId))["quantity"].Json());
+    }
+
+    [Fact]
+    public async Task Admin_cannot_lower_stock_below_a_reservation()
+    {
+        var s = await app.NewStoreAsync();
+        var (product, batch) = await app.StockAsync(s, 10);
+        await CreateAsync(s, Body(s, s.VaultId, new { productId = product, fromBatchId = batch, transferAmount = 6 }));
+        var (status, body, _) = await app.AdminClient().PutJsonAsync("/admin/v1/store/batch-quantities",
+            new { shop_id = s.ShopId, batch_id = batch, inventory_id = s.FrontRoomId, quantity = 5 });
+        Assert.Equal(409, status);
+        Assert.Equal("The quantity is below what pending transfers reserve in this room.", (string)body!["detail"]!);
+        Assert.Equal("10", (await QuantityAsync(s, product, s.FrontRoomId))["quantity"].Json());
+    }
+}
+
+public sealed class TransfersTestsOnSqlite(SqliteApp app) : TransfersTests(app), IClassFixture<SqliteApp>;
+
+public sealed class TransfersTestsOnPostgres(PostgresApp app) : TransfersTests(app), IClassFixture<PostgresApp>;

@@ -5,6 +5,7 @@ using RetailTrace.Admin;
 using RetailTrace.Auth;
 using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Dispensaries;
 
 // CLI verbs: `demo` (serve with demo data), `schema-script <sqlite|postgres>` (print the EF model's DDL,
 // the starting point of a hand-written migration). No verb: serve.
@@ -69,6 +70,7 @@ app.MapTokenApi();
 app.MapAdminGroup()
     .MapLucidTenantsAdmin()
     .MapStoreTenantsAdmin();
+app.MapDispensaryApi();
 
 // Unknown paths under an API prefix answer in that family's 404 shape.
 app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();

@@ -33,6 +33,9 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
     public DbSet<CatalogProduct> CatalogProducts => Set<CatalogProduct>();
     public DbSet<InventoryPackage> InventoryPackages => Set<InventoryPackage>();
 
+    public DbSet<RetailTransaction> RetailTransactions => Set<RetailTransaction>();
+    public DbSet<RetailTransactionItem> RetailTransactionItems => Set<RetailTransactionItem>();
+
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
@@ -46,6 +49,7 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
         TenantModel.Configure(b);
         CatalogModel.Configure(b);
         InventoryModel.Configure(b);
+        DispensaryModel.Configure(b);
         ApplySnakeCaseNames(b);
         if (IsSqlite) UtcOnRead(b);
     }

@@ -104,11 +104,7 @@ public static class CaseImportsApi
             await db.SaveChangesAsync(ct);
 
             var imported = await ItemTransitions.ImportAsync(db, caseId.Value, packagedProductId.Value, me, inventoryPackageId, now, ct);
-            db.ItemEvents.AddRange(imported.Select(id => new ItemEvent
-            {
-                ItemId = id, Event = ItemEvents.Imported, At = now, DispensaryId = me, PackageUid = packageUid,
-            }));
-            await db.SaveChangesAsync(ct);
+            await ItemTransitions.AppendEventsAsync(db, imported, ItemEvents.Imported, now, me, orderId: null, packageUid, ct);
             return Outcome.Committed(Drf.Ok(new CaseImportResponse(caseUuid, ppUuid, packageUid!)));
         }, ct);
     }
@@ -143,11 +139,8 @@ public static class CaseImportsApi
                 return Outcome.RolledBack(Drf.BadRequest($"Case {caseUuid} is not imported into package_uid={packageUid}."));
 
             var changed = await ItemTransitions.RemoveAsync(db, packageIds, now, ct);
-            db.ItemEvents.AddRange(changed.Where(c => c.State == ItemStates.Removed).Select(c => new ItemEvent
-            {
-                ItemId = c.Id, Event = ItemEvents.Removed, At = now, DispensaryId = me, PackageUid = packageUid,
-            }));
-            await db.SaveChangesAsync(ct);
+            var removed = changed.Where(c => c.State == ItemStates.Removed).Select(c => c.Id).ToList();
+            await ItemTransitions.AppendEventsAsync(db, removed, ItemEvents.Removed, now, me, orderId: null, packageUid, ct);
             await db.InventoryPackages.Where(ip => packageIds.Contains(ip.Id)).ExecuteDeleteAsync(ct);
             // The case is free for anyone once no part of it is imported any more.
             await db.Cases.Where(c => c.Id == caseId && !db.InventoryPackages.Any(ip => ip.CaseId == caseId))

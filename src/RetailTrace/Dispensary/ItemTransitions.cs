@@ -72,6 +72,33 @@ public static class ItemTransitions
         return db.Database.SqlQueryRaw<Guid>(sql, parameters).ToListAsync(ct);
     }
 
+    /// <summary>
+    /// One history event per unit, as one INSERT … SELECT over the id list (EF would send a
+    /// statement per row on SQLite). An absent order id or package UID is the literal NULL (raw SQL
+    /// parameters cannot be untyped nulls); the CASTs type it for PostgreSQL.
+    /// </summary>
+    public static Task AppendEventsAsync(AppDb db, IReadOnlyCollection<Guid> itemIds, string @event, DateTime at, Guid dispensaryId, string? orderId, string? packageUid, CancellationToken ct)
+    {
+        if (itemIds.Count == 0) return Task.CompletedTask;
+        var sql = $$"""
+            INSERT INTO item_events (item_id, event, at, dispensary_id, order_id, package_uid)
+            SELECT ids.value, {1}, {2}, {3}, CAST({{OrNull(orderId, 4)}} AS varchar(255)), CAST({{OrNull(packageUid, 5)}} AS varchar(255))
+            FROM ({{IdRows(db, 0)}}) AS ids
+            """;
+        return db.Database.ExecuteSqlRawAsync(sql, [IdList(db, itemIds), @event, at, dispensaryId, orderId ?? "", packageUid ?? ""], ct);
+    }
+
+    /// <summary>The units a retail transaction moved, as one INSERT … SELECT.</summary>
+    public static Task RecordTransactionItemsAsync(AppDb db, long transactionId, IReadOnlyCollection<Guid> itemIds, CancellationToken ct)
+    {
+        if (itemIds.Count == 0) return Task.CompletedTask;
+        var sql = $$"""
+            INSERT INTO retail_transaction_items (transaction_id, item_id)
+            SELECT {1}, ids.value FROM ({{IdRows(db, 0)}}) AS ids
+            """;
+        return db.Database.ExecuteSqlRawAsync(sql, [IdList(db, itemIds), transactionId], ct);
+    }
+
     // The only text spliced into these statements is the id-list filter below (fixed SQL per
     // provider); every value is a parameter.
     // One parameter for the whole id list: a JSON array on SQLite (TEXT uuids, upper case as EF
@@ -79,6 +106,12 @@ public static class ItemTransitions
     private static string IdIn(AppDb db, string column, int parameter) => db.IsSqlite
         ? $"{column} IN (SELECT value FROM json_each({{{parameter}}}))"
         : $"{column} = ANY({{{parameter}}})";
+
+    private static string OrNull(string? value, int parameter) => value is null ? "NULL" : $"{{{parameter}}}";
+
+    private static string IdRows(AppDb db, int parameter) => db.IsSqlite
+        ? $"SELECT value FROM json_each({{{parameter}}})"
+        : $"SELECT unnest({{{parameter}}}) AS value";
 
     private static object IdList(AppDb db, IReadOnlyCollection<Guid> ids) => db.IsSqlite
         ? System.Text.Json.JsonSerializer.Serialize(ids.Select(id => id.ToString().ToUpperInvariant()))

@@ -202,9 +202,8 @@ public static class TransactionsApi
     /// <summary>The transaction's items and one history event per moved unit, in the same database transaction.</summary>
     private static async Task AppendAsync(AppDb db, Guid me, RetailTransaction transaction, List<Guid> moved, string @event, DateTime now, CancellationToken ct)
     {
-        db.RetailTransactionItems.AddRange(moved.Select(id => new RetailTransactionItem { TransactionId = transaction.Id, ItemId = id }));
-        db.ItemEvents.AddRange(moved.Select(id => new ItemEvent { ItemId = id, Event = @event, At = now, DispensaryId = me, OrderId = transaction.OrderId }));
-        await db.SaveChangesAsync(ct);
+        await ItemTransitions.RecordTransactionItemsAsync(db, transaction.Id, moved, ct);
+        await ItemTransitions.AppendEventsAsync(db, moved, @event, now, me, transaction.OrderId, packageUid: null, ct);
     }
 
     private static IResult Message(string message) => Drf.Ok(new TransactionMessage(message), StatusCodes.Status400BadRequest);

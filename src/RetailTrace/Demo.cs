@@ -34,6 +34,7 @@ public static class Demo
             // Each API family seeds its demo data (once) and contributes curl examples.
             var examples = new List<string>();
             examples.AddRange(await Store.StoreDemo.SeedAsync(db, time, baseUrl, world, creds));
+            examples.AddRange(await Dispensaries.DispensaryDemo.ExamplesAsync(db, world, baseUrl, time));
             Console.WriteLine(Banner(baseUrl, app.Configuration["Admin:Token"]!, world, creds, examples));
         }
         await app.WaitForShutdownAsync();

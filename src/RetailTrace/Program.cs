@@ -6,6 +6,7 @@ using RetailTrace.Auth;
 using RetailTrace.Common;
 using RetailTrace.Data;
 using RetailTrace.Store;
+using RetailTrace.Dispensaries;
 
 // CLI verbs: `demo` (serve with demo data), `schema-script <sqlite|postgres>` (print the EF model's DDL,
 // the starting point of a hand-written migration). No verb: serve.
@@ -64,6 +65,7 @@ app.MapAdminGroup()
     .MapLucidTenantsAdmin()
     .MapStoreTenantsAdmin();
 app.MapStore();
+app.MapDispensaryApi();
 
 // Unknown paths under an API prefix answer in that family's 404 shape.
 app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();

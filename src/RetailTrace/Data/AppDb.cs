@@ -40,6 +40,8 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
     public DbSet<InventoryTransfer> InventoryTransfers => Set<InventoryTransfer>();
     public DbSet<InventoryTransferLog> InventoryTransferLogs => Set<InventoryTransferLog>();
     public DbSet<TransferCounter> TransferCounters => Set<TransferCounter>();
+    public DbSet<RetailTransaction> RetailTransactions => Set<RetailTransaction>();
+    public DbSet<RetailTransactionItem> RetailTransactionItems => Set<RetailTransactionItem>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 
@@ -56,6 +58,7 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
         InventoryModel.Configure(b);
         IdempotencyModel.Configure(b);
         StoreModel.Configure(b);
+        DispensaryModel.Configure(b);
         ApplySnakeCaseNames(b);
         if (IsSqlite) UtcOnRead(b);
     }

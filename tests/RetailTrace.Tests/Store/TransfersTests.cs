@@ -279,10 +279,12 @@ public abstract class TransfersTests(AppFixture app)
             Assert.Equal(3, results.Count(r => r.Status == 400));
         }
         await app.ProcessTransfersAsync();
-        var front = await QuantityAsync(s, product, s.FrontRoomId);
-        var vault = await QuantityAsync(s, product, s.VaultId);
+        // Declines may win every round, and then the vault has no row at all.
+        var (_, rows, _) = await s.Client.GetJsonAsync($"{Base}/{product}/batchQuantityInfo");
+        decimal Quantity(string room) => rows!.AsArray().Where(r => (string)r!["inventoryId"]! == room).Select(r => (decimal)r!["quantity"]!).SingleOrDefault();
+        var front = rows!.AsArray().Single(r => (string)r!["inventoryId"]! == s.FrontRoomId)!;
         Assert.Equal("0", front["committedQty"].Json());
-        Assert.Equal(100m, (decimal)front["quantity"]! + (decimal)vault["quantity"]!);
+        Assert.Equal(100m, Quantity(s.FrontRoomId) + Quantity(s.VaultId));
     }
 
     [Fact]

@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace RetailTrace.Data;
+
+// Retail transactions of a dispensary (Dispensary API v1.2 transactions/complete, void, return).
+
+public static class TransactionTypes
+{
+    public const string Complete = "complete";
+    public const string Void = "void";
+    public const string Return = "return";
+}
+
+/// <summary>
+/// One POS transaction as recorded. The unique (dispensary, order_id, type) index is the
+/// idempotency guard: a retried or concurrent duplicate fails its insert and is answered
+/// "already processed", so no read-then-insert check exists anywhere.
+/// </summary>
+public class RetailTransaction
+{
+    public long Id { get; set; }
+    public Guid DispensaryId { get; set; }
+    public required string Type { get; set; }
+    public required string OrderId { get; set; }
+    /// <summary>When the POS says it happened (client clock).</summary>
+    public DateTime PerformedAt { get; set; }
+    public string? CustomerId { get; set; }
+    public string? BudtenderId { get; set; }
+    /// <summary>When we recorded it (server clock).</summary>
+    public DateTime RecordedAt { get; set; }
+}
+
+/// <summary>The LucidIDs a transaction changed: sold by a complete, put back by a void or return.</summary>
+public class RetailTransactionItem
+{
+    public long TransactionId { get; set; }
+    public Guid ItemId { get; set; }
+}
+
+public static class DispensaryModel
+{
+    public static void Configure(ModelBuilder b)
+    {
+        b.Entity<RetailTransaction>(e =>
+        {
+            e.Property(x => x.Type).HasMaxLength(16);
+            e.Property(x => x.OrderId).HasMaxLength(255);
+            e.Property(x => x.CustomerId).HasMaxLength(255);
+            e.Property(x => x.BudtenderId).HasMaxLength(255);
+            e.HasOne<Dispensary>().WithMany().HasForeignKey(x => x.DispensaryId);
+            e.HasIndex(x => new { x.DispensaryId, x.OrderId, x.Type }).IsUnique();
+        });
+        b.Entity<RetailTransactionItem>(e =>
+        {
+            e.HasKey(x => new { x.TransactionId, x.ItemId });
+            e.HasOne<RetailTransaction>().WithMany().HasForeignKey(x => x.TransactionId);
+            e.HasOne<LucidItem>().WithMany().HasForeignKey(x => x.ItemId);
+            e.HasIndex(x => x.ItemId);
+        });
+        // Void and return find an order's sold units by the sale that holds them.
+        b.Entity<LucidItem>().HasIndex(x => x.SaleTransactionId);
+    }
+}

@@ -1,0 +1,176 @@
+using Microsoft.EntityFrameworkCore;
+using RetailTrace.Auth;
+using RetailTrace.Common;
+using RetailTrace.Data;
+
+namespace RetailTrace.Dispensaries;
+
+public sealed record CaseImportRequest(string CaseUuid, string PackagedProductUuid, string PosProductId, string PosInventoryId, string PackageUid, string? Sku);
+
+public sealed record CaseImportResponse(string CaseUuid, string PackagedProductUuid, string PackageUid);
+
+public sealed record CaseImportRemoveRequest(string CaseUuid, string PackageUid, string? PackagedProductUuid);
+
+/// <summary>
+/// POST /api/v1.2/caseids/import/ and /caseids/import/remove/ (seed 000, SPEC §5).
+/// Every request is one write transaction that first claims the case row with a conditional
+/// update: that row is the lock all imports and removals of a case serialize on, and the claim's
+/// WHERE clause is what keeps two dispensaries from ever holding parts of the same case.
+/// </summary>
+public static class CaseImportsApi
+{
+    public static IEndpointRouteBuilder MapCaseImports(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1.2/caseids/import").WithTags("Dispensary: CaseIDs")
+            .RequireAuthorization(LucidAuthHandler.DispensaryPolicy);
+
+        group.MapPost("/", ImportAsync)
+            .WithName("CaseIdsImport")
+            .WithSummary("Import a case part into the dispensary's inventory under a POS Package UID")
+            .Accepts<CaseImportRequest>("application/json")
+            .Produces<CaseImportResponse>()
+            .Produces<DrfDetail>(StatusCodes.Status400BadRequest)
+            .Produces<DrfDetail>(StatusCodes.Status401Unauthorized)
+            .Produces<DrfDetail>(StatusCodes.Status403Forbidden);
+
+        group.MapPost("/remove/", RemoveAsync)
+            .WithName("CaseIdsImportRemove")
+            .WithSummary("Remove an imported case (or one part of it) from a POS Package UID")
+            .Accepts<CaseImportRemoveRequest>("application/json")
+            .Produces(StatusCodes.Status200OK)
+            .Produces<DrfDetail>(StatusCodes.Status400BadRequest)
+            .Produces<DrfDetail>(StatusCodes.Status401Unauthorized)
+            .Produces<DrfDetail>(StatusCodes.Status403Forbidden);
+        return app;
+    }
+
+    private static async Task<IResult> ImportAsync(HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
+    {
+        var (body, error) = await Drf.ReadObjectAsync(request);
+        if (error is not null) return error;
+        var form = new DrfForm(body!);
+        var caseId = form.ShortUuid("case_uuid");
+        var packagedProductId = form.ShortUuid("packaged_product_uuid");
+        var posProductId = form.String("pos_product_id");
+        var posInventoryId = form.String("pos_inventory_id");
+        var packageUid = form.String("package_uid");
+        var sku = form.String("sku", required: false, allowBlank: true, allowNull: true);
+        if (form.Errors is { } fieldErrors) return fieldErrors;
+
+        var me = caller.Dispensary;
+        var caseUuid = ShortUuid.Encode(caseId!.Value);
+        var ppUuid = ShortUuid.Encode(packagedProductId!.Value);
+        return await db.InWriteTransactionAsync(async () =>
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            if (!await db.Cases.AnyAsync(c => c.Id == caseId, ct))
+                return Outcome.RolledBack(Drf.BadRequest($"Case not found for case_uuid={caseUuid}."));
+            if (!await db.LucidItems.AnyAsync(i => i.CaseId == caseId && i.PackagedProductId == packagedProductId, ct))
+                return Outcome.RolledBack(Drf.BadRequest($"Packaged product {ppUuid} is not part of case {caseUuid}."));
+
+            var claimed = await db.Cases.Where(c => c.Id == caseId && (c.DispensaryId == null || c.DispensaryId == me))
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.DispensaryId, me), ct);
+            if (claimed == 0) return Outcome.RolledBack(Drf.BadRequest("This case has already been scanned for another dispensary."));
+
+            // Read after the claim: the case row lock makes this the latest committed state.
+            var current = await db.InventoryPackages.AsNoTracking()
+                .Where(ip => ip.CaseId == caseId && ip.PackagedProductId == packagedProductId)
+                .Join(db.PosPackageUids, ip => ip.PosPackageUidId, p => p.Id, (ip, p) => new { ip.Id, p.PackageUid })
+                .FirstOrDefaultAsync(ct);
+            if (current?.PackageUid == packageUid)
+                return Outcome.RolledBack(Drf.BadRequest($"Items in CaseID {caseUuid} are already imported into inventory {packageUid}."));
+
+            var posPackageUidId = await UpsertPosPackageUidAsync(db, me, packageUid!, posInventoryId!, now, ct);
+            var catalogProductId = await UpsertCatalogProductAsync(db, me, posProductId!, sku, packagedProductId.Value, now, ct);
+            Guid inventoryPackageId;
+            if (current is null)
+            {
+                inventoryPackageId = Guid.NewGuid();
+                db.InventoryPackages.Add(new InventoryPackage
+                {
+                    Id = inventoryPackageId, DispensaryId = me, PosPackageUidId = posPackageUidId, CaseId = caseId.Value,
+                    PackagedProductId = packagedProductId.Value, CatalogProductId = catalogProductId, ImportedAt = now,
+                });
+            }
+            else
+            {
+                // The part moves to the new package UID; its units keep their Inventory Package row.
+                inventoryPackageId = current.Id;
+                await db.InventoryPackages.Where(ip => ip.Id == current.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(ip => ip.PosPackageUidId, posPackageUidId)
+                    .SetProperty(ip => ip.CatalogProductId, catalogProductId)
+                    .SetProperty(ip => ip.ImportedAt, now), ct);
+            }
+            await db.SaveChangesAsync(ct);
+
+            var imported = await ItemTransitions.ImportAsync(db, caseId.Value, packagedProductId.Value, me, inventoryPackageId, now, ct);
+            await ItemTransitions.AppendEventsAsync(db, imported, ItemEvents.Imported, now, me, orderId: null, packageUid, ct);
+            return Outcome.Committed(Drf.Ok(new CaseImportResponse(caseUuid, ppUuid, packageUid!)));
+        }, ct);
+    }
+
+    private static async Task<IResult> RemoveAsync(HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
+    {
+        var (body, error) = await Drf.ReadObjectAsync(request);
+        if (error is not null) return error;
+        var form = new DrfForm(body!);
+        var caseId = form.ShortUuid("case_uuid");
+        var packageUid = form.String("package_uid");
+        var packagedProductId = form.ShortUuid("packaged_product_uuid", required: false, allowNull: true);
+        if (form.Errors is { } fieldErrors) return fieldErrors;
+
+        var me = caller.Dispensary;
+        var caseUuid = ShortUuid.Encode(caseId!.Value);
+        return await db.InWriteTransactionAsync(async () =>
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var posPackageUidId = await db.PosPackageUids.Where(p => p.DispensaryId == me && p.PackageUid == packageUid)
+                .Select(p => (Guid?)p.Id).FirstOrDefaultAsync(ct);
+            if (posPackageUidId is null)
+                return Outcome.RolledBack(Drf.BadRequest($"POS Package UID not found for package_uid={packageUid}."));
+
+            // Lock the case row (a no-op update) so this serializes with imports of the same case.
+            await db.Cases.Where(c => c.Id == caseId && c.DispensaryId == me).ExecuteUpdateAsync(s => s.SetProperty(c => c.DispensaryId, me), ct);
+            var packageIds = await db.InventoryPackages
+                .Where(ip => ip.DispensaryId == me && ip.CaseId == caseId && ip.PosPackageUidId == posPackageUidId)
+                .Where(ip => packagedProductId == null || ip.PackagedProductId == packagedProductId)
+                .Select(ip => ip.Id).ToListAsync(ct);
+            if (packageIds.Count == 0)
+                return Outcome.RolledBack(Drf.BadRequest($"Case {caseUuid} is not imported into package_uid={packageUid}."));
+
+            var changed = await ItemTransitions.RemoveAsync(db, packageIds, now, ct);
+            var removed = changed.Where(c => c.State == ItemStates.Removed).Select(c => c.Id).ToList();
+            await ItemTransitions.AppendEventsAsync(db, removed, ItemEvents.Removed, now, me, orderId: null, packageUid, ct);
+            await db.InventoryPackages.Where(ip => packageIds.Contains(ip.Id)).ExecuteDeleteAsync(ct);
+            // The case is free for anyone once no part of it is imported any more.
+            await db.Cases.Where(c => c.Id == caseId && !db.InventoryPackages.Any(ip => ip.CaseId == caseId))
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.DispensaryId, (Guid?)null), ct);
+            return Outcome.Committed(TypedResults.Ok());
+        }, ct);
+    }
+
+    // INSERT … ON CONFLICT … DO UPDATE (same text on SQLite and PostgreSQL): concurrent imports of
+    // different cases into one new package UID both succeed instead of one failing on the unique index.
+    private static async Task<Guid> UpsertPosPackageUidAsync(AppDb db, Guid dispensaryId, string packageUid, string posInventoryId, DateTime now, CancellationToken ct) =>
+        (await db.Database.SqlQueryRaw<Guid>(
+            """
+            INSERT INTO pos_package_uids (id, dispensary_id, package_uid, pos_inventory_id, created_at, updated_at)
+            VALUES ({0}, {1}, {2}, {3}, {4}, {4})
+            ON CONFLICT (dispensary_id, package_uid) DO UPDATE SET pos_inventory_id = excluded.pos_inventory_id, updated_at = excluded.updated_at
+            RETURNING id AS "Value"
+            """,
+            Guid.NewGuid(), dispensaryId, packageUid, posInventoryId, now).ToListAsync(ct)).Single();
+
+    /// <summary>An omitted sku keeps the one on record.</summary>
+    private static async Task<Guid> UpsertCatalogProductAsync(AppDb db, Guid dispensaryId, string posProductId, string? sku, Guid packagedProductId, DateTime now, CancellationToken ct) =>
+        (await db.Database.SqlQueryRaw<Guid>(
+            """
+            INSERT INTO catalog_products (id, dispensary_id, pos_product_id, sku, packaged_product_id, updated_at)
+            VALUES ({0}, {1}, {2}, {3}, {4}, {5})
+            ON CONFLICT (dispensary_id, pos_product_id) DO UPDATE SET
+                sku = COALESCE(excluded.sku, catalog_products.sku),
+                packaged_product_id = excluded.packaged_product_id, updated_at = excluded.updated_at
+            RETURNING id AS "Value"
+            """,
+            Guid.NewGuid(), dispensaryId, posProductId, (object?)sku ?? DBNull.Value, packagedProductId, now).ToListAsync(ct)).Single();
+}

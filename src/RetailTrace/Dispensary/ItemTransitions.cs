@@ -1,0 +1,119 @@
+using Microsoft.EntityFrameworkCore;
+using RetailTrace.Data;
+
+namespace RetailTrace.Dispensaries;
+
+/// <summary>
+/// The LucidID state machine of SPEC §5 as single conditional statements. Each one changes only
+/// rows still in the expected state and returns the ids it changed (UPDATE … RETURNING, on both
+/// providers), so callers compare what changed with what they asked for instead of trusting an
+/// earlier read: two requests racing for one unit can never both move it. The caller appends the
+/// matching <see cref="ItemEvent"/> rows in the same transaction.
+/// </summary>
+public static class ItemTransitions
+{
+    public sealed record Changed(Guid Id, string State);
+
+    /// <summary>Import: every unit of the case part that is not with a customer enters the package.</summary>
+    public static Task<List<Guid>> ImportAsync(AppDb db, Guid caseId, Guid packagedProductId, Guid dispensaryId, Guid inventoryPackageId, DateTime now, CancellationToken ct) =>
+        db.Database.SqlQueryRaw<Guid>(
+            """
+            UPDATE lucid_items SET state = 'in_inventory', dispensary_id = {0}, inventory_package_id = {1}, updated_at = {2}
+            WHERE case_id = {3} AND packaged_product_id = {4} AND state <> 'sold'
+            RETURNING id AS "Value"
+            """,
+            dispensaryId, inventoryPackageId, now, caseId, packagedProductId).ToListAsync(ct);
+
+    /// <summary>
+    /// Remove: units of the packages leave inventory (state removed, no dispensary); sold units stay
+    /// sold but lose the package. One statement for both, so a concurrent void or return of a sold
+    /// unit is decided on the row lock and can never leave a unit in a deleted package.
+    /// </summary>
+    public static Task<List<Changed>> RemoveAsync(AppDb db, IReadOnlyCollection<Guid> inventoryPackageIds, DateTime now, CancellationToken ct)
+    {
+        var sql = $$"""
+            UPDATE lucid_items SET
+                state = CASE WHEN state = 'in_inventory' THEN 'removed' ELSE state END,
+                dispensary_id = CASE WHEN state = 'in_inventory' THEN NULL ELSE dispensary_id END,
+                inventory_package_id = NULL, updated_at = {0}
+            WHERE {{IdIn(db, "inventory_package_id", 1)}}
+            RETURNING id AS "Id", state AS "State"
+            """;
+        return db.Database.SqlQueryRaw<Changed>(sql, now, IdList(db, inventoryPackageIds)).ToListAsync(ct);
+    }
+
+    /// <summary>Complete: units in this dispensary's inventory become sold in the sale.</summary>
+    public static Task<List<Guid>> SellAsync(AppDb db, Guid dispensaryId, long saleId, IReadOnlyCollection<Guid> itemIds, DateTime now, CancellationToken ct)
+    {
+        var sql = $$"""
+            UPDATE lucid_items SET state = 'sold', sale_transaction_id = {0}, updated_at = {1}
+            WHERE dispensary_id = {2} AND state = 'in_inventory' AND {{IdIn(db, "id", 3)}}
+            RETURNING id AS "Value"
+            """;
+        return db.Database.SqlQueryRaw<Guid>(sql, saleId, now, dispensaryId, IdList(db, itemIds)).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Void (all units, <paramref name="itemIds"/> null) or return (the listed units): units still
+    /// sold in the sale go back into their package, or become removed when their case part was
+    /// removed from inventory meanwhile.
+    /// </summary>
+    public static Task<List<Guid>> PutBackAsync(AppDb db, long saleId, IReadOnlyCollection<Guid>? itemIds, DateTime now, CancellationToken ct)
+    {
+        var sql = $$"""
+            UPDATE lucid_items SET
+                state = CASE WHEN inventory_package_id IS NULL THEN 'removed' ELSE 'in_inventory' END,
+                dispensary_id = CASE WHEN inventory_package_id IS NULL THEN NULL ELSE dispensary_id END,
+                sale_transaction_id = NULL, updated_at = {0}
+            WHERE sale_transaction_id = {1} AND state = 'sold'{{(itemIds is null ? "" : " AND " + IdIn(db, "id", 2))}}
+            RETURNING id AS "Value"
+            """;
+        object[] parameters = itemIds is null ? [now, saleId] : [now, saleId, IdList(db, itemIds)];
+        return db.Database.SqlQueryRaw<Guid>(sql, parameters).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// One history event per unit, as one INSERT … SELECT over the id list (EF would send a
+    /// statement per row on SQLite). An absent order id or package UID is the literal NULL (raw SQL
+    /// parameters cannot be untyped nulls); the CASTs type it for PostgreSQL.
+    /// </summary>
+    public static Task AppendEventsAsync(AppDb db, IReadOnlyCollection<Guid> itemIds, string @event, DateTime at, Guid dispensaryId, string? orderId, string? packageUid, CancellationToken ct)
+    {
+        if (itemIds.Count == 0) return Task.CompletedTask;
+        var sql = $$"""
+            INSERT INTO item_events (item_id, event, at, dispensary_id, order_id, package_uid)
+            SELECT ids.value, {1}, {2}, {3}, CAST({{OrNull(orderId, 4)}} AS varchar(255)), CAST({{OrNull(packageUid, 5)}} AS varchar(255))
+            FROM ({{IdRows(db, 0)}}) AS ids
+            """;
+        return db.Database.ExecuteSqlRawAsync(sql, [IdList(db, itemIds), @event, at, dispensaryId, orderId ?? "", packageUid ?? ""], ct);
+    }
+
+    /// <summary>The units a retail transaction moved, as one INSERT … SELECT.</summary>
+    public static Task RecordTransactionItemsAsync(AppDb db, long transactionId, IReadOnlyCollection<Guid> itemIds, CancellationToken ct)
+    {
+        if (itemIds.Count == 0) return Task.CompletedTask;
+        var sql = $$"""
+            INSERT INTO retail_transaction_items (transaction_id, item_id)
+            SELECT {1}, ids.value FROM ({{IdRows(db, 0)}}) AS ids
+            """;
+        return db.Database.ExecuteSqlRawAsync(sql, [IdList(db, itemIds), transactionId], ct);
+    }
+
+    // The only text spliced into these statements is the id-list filter below (fixed SQL per
+    // provider); every value is a parameter.
+    // One parameter for the whole id list: a JSON array on SQLite (TEXT uuids, upper case as EF
+    // stores them), a uuid[] on PostgreSQL. Keeps 1,000 ids one statement with one parameter.
+    private static string IdIn(AppDb db, string column, int parameter) => db.IsSqlite
+        ? $"{column} IN (SELECT value FROM json_each({{{parameter}}}))"
+        : $"{column} = ANY({{{parameter}}})";
+
+    private static string OrNull(string? value, int parameter) => value is null ? "NULL" : $"{{{parameter}}}";
+
+    private static string IdRows(AppDb db, int parameter) => db.IsSqlite
+        ? $"SELECT value FROM json_each({{{parameter}}})"
+        : $"SELECT unnest({{{parameter}}}) AS value";
+
+    private static object IdList(AppDb db, IReadOnlyCollection<Guid> ids) => db.IsSqlite
+        ? System.Text.Json.JsonSerializer.Serialize(ids.Select(id => id.ToString().ToUpperInvariant()))
+        : ids.ToArray();
+}

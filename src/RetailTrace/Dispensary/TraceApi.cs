@@ -1,0 +1,93 @@
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using RetailTrace.Auth;
+using RetailTrace.Common;
+using RetailTrace.Data;
+
+namespace RetailTrace.Dispensaries;
+
+public sealed record TraceResponse(
+    string LucidId, string CaseUuid, string PackagedProductUuid, string BatchUuid, string BrandUuid,
+    string State, string? PackageUid, List<TraceEvent> History);
+
+public sealed record TraceEvent(
+    string Event, DateTime At,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? OrderId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PackageUid);
+
+/// <summary>
+/// GET /api/v1.2/lucidids/&lt;id&gt;/ and GET /api/v1.5/lucidids/&lt;id&gt;/ (SPEC §8): one LucidID
+/// with its history, oldest first. A dispensary sees units it holds or has sold, and only its own
+/// events beside the minting; a brand client sees its brands' units with the whole history.
+/// Anything else, unknown ids and malformed ids answer 404.
+/// </summary>
+public static class TraceApi
+{
+    public static IEndpointRouteBuilder MapTrace(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1.2/lucidids/{lucidId}/", DispensaryTraceAsync)
+            .RequireAuthorization(LucidAuthHandler.DispensaryPolicy)
+            .WithTags("Dispensary: Trace")
+            .WithName("DispensaryLucidIdTrace")
+            .WithSummary("Trace a LucidID this dispensary holds or has sold")
+            .Produces<TraceResponse>()
+            .Produces<DrfDetail>(StatusCodes.Status404NotFound)
+            .Produces<DrfDetail>(StatusCodes.Status401Unauthorized)
+            .Produces<DrfDetail>(StatusCodes.Status403Forbidden);
+
+        app.MapGet("/api/v1.5/lucidids/{lucidId}/", BrandTraceAsync)
+            .RequireAuthorization(LucidAuthHandler.BrandPolicy)
+            .WithTags("Extensions")
+            .WithName("BrandLucidIdTrace")
+            .WithSummary("Trace a LucidID of one of the client's brands")
+            .Produces<TraceResponse>()
+            .Produces<DrfDetail>(StatusCodes.Status404NotFound)
+            .Produces<DrfDetail>(StatusCodes.Status401Unauthorized)
+            .Produces<DrfDetail>(StatusCodes.Status403Forbidden);
+        return app;
+    }
+
+    private static async Task<IResult> DispensaryTraceAsync(string lucidId, LucidCaller caller, AppDb db, CancellationToken ct)
+    {
+        if (!ShortUuid.TryDecode(lucidId, out var id)) return Drf.NotFound();
+        var me = caller.Dispensary;
+        var visible = await db.LucidItems.AnyAsync(i => i.Id == id && (i.DispensaryId == me
+            || db.ItemEvents.Any(e => e.ItemId == id && e.Event == ItemEvents.Sold && e.DispensaryId == me)), ct);
+        if (!visible) return Drf.NotFound();
+        return await TraceAsync(db, id, me, ct);
+    }
+
+    private static async Task<IResult> BrandTraceAsync(string lucidId, LucidCaller caller, AppDb db, CancellationToken ct)
+    {
+        if (!ShortUuid.TryDecode(lucidId, out var id)) return Drf.NotFound();
+        var brands = caller.BrandIds;
+        if (!await db.LucidItems.AnyAsync(i => i.Id == id && brands.Contains(i.BrandId), ct)) return Drf.NotFound();
+        return await TraceAsync(db, id, null, ct);
+    }
+
+    /// <param name="dispensaryId">The viewing dispensary, whose view leaves out other dispensaries' events and packages; null for the brand.</param>
+    private static async Task<IResult> TraceAsync(AppDb db, Guid id, Guid? dispensaryId, CancellationToken ct)
+    {
+        var item = await (
+            from i in db.LucidItems.AsNoTracking()
+            join pp in db.PackagedProducts on i.PackagedProductId equals pp.Id
+            where i.Id == id
+            select new
+            {
+                i.Id, i.CaseId, i.PackagedProductId, pp.BatchId, i.BrandId, i.State, i.DispensaryId,
+                PackageUid = (from ip in db.InventoryPackages
+                              join p in db.PosPackageUids on ip.PosPackageUidId equals p.Id
+                              where ip.Id == i.InventoryPackageId
+                              select p.PackageUid).FirstOrDefault(),
+            }).FirstAsync(ct);
+        var history = await db.ItemEvents.AsNoTracking()
+            .Where(e => e.ItemId == id && (dispensaryId == null || e.DispensaryId == null || e.DispensaryId == dispensaryId))
+            .OrderBy(e => e.Id)
+            .Select(e => new TraceEvent(e.Event, e.At, e.OrderId, e.PackageUid))
+            .ToListAsync(ct);
+        var packageUid = dispensaryId is null || item.DispensaryId == dispensaryId ? item.PackageUid : null;
+        return Drf.Ok(new TraceResponse(
+            ShortUuid.Encode(item.Id), ShortUuid.Encode(item.CaseId), ShortUuid.Encode(item.PackagedProductId),
+            ShortUuid.Encode(item.BatchId), ShortUuid.Encode(item.BrandId), item.State, packageUid, history));
+    }
+}

@@ -1,0 +1,230 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using RetailTrace.Auth;
+using RetailTrace.Common;
+using RetailTrace.Data;
+
+namespace RetailTrace.Dispensaries;
+
+public sealed record TransactionRequest(DateTime PerformedAt, string[]? Items, string OrderId, string? CustomerId, string? BudtenderId);
+
+public sealed record VoidRequest(DateTime PerformedAt, string OrderId, string? CustomerId, string? BudtenderId);
+
+public sealed record TransactionAccepted;
+
+public sealed record TransactionMessage(string Message);
+
+public sealed record NonImportedItems(string Message, List<string> NonImportedLucidids, bool ValidTransaction);
+
+public sealed record InvalidLucidIds([property: JsonPropertyName("Invalid LucidIDs")] List<JsonNode?> Invalid);
+
+public sealed record ItemClassification(List<string> Invalid, List<string> Unknown, List<string> Valid);
+
+public sealed record ItemsError<T>(T Items);
+
+/// <summary>
+/// POST /api/v1.2/transactions/complete/, /void/, /return/ (seed 002, SPEC §5), checks in the
+/// SPEC's order. The transaction row is inserted first: its unique (dispensary, order_id, type)
+/// index answers replays, concurrent duplicates included. Units then move with one conditional
+/// statement whose result is compared with the request (see <see cref="ItemTransitions"/>); a
+/// complete or return of any size is a fixed handful of statements.
+/// </summary>
+public static class TransactionsApi
+{
+    public const int MaxItems = 1000;
+    public const string ItemsRequired = "items should be specified when transaction type is complete or return.";
+    public const string AlreadyProcessed = "This transaction has already been processed.";
+    public const string NonImported = "This transaction contains non-imported lucid ids.";
+
+    public static IEndpointRouteBuilder MapTransactions(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1.2/transactions").WithTags("Dispensary: Retail transactions")
+            .RequireAuthorization(LucidAuthHandler.DispensaryPolicy);
+
+        group.MapPost("/complete/", (HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct) =>
+                RecordAsync(TransactionTypes.Complete, request, caller, db, time, ct))
+            .WithName("TransactionsComplete")
+            .WithSummary("Record a completed sale: its LucidIDs leave inventory as sold")
+            .Accepts<TransactionRequest>("application/json")
+            .Produces<TransactionAccepted>()
+            .Produces<ItemsError<ItemClassification>>(StatusCodes.Status400BadRequest)
+            .Produces<ItemsError<InvalidLucidIds>>(StatusCodes.Status400BadRequest)
+            .Produces<NonImportedItems>(StatusCodes.Status400BadRequest)
+            .Produces<TransactionMessage>(StatusCodes.Status400BadRequest)
+            .Produces<string[]>(StatusCodes.Status400BadRequest)
+            .Produces<DrfDetail>(StatusCodes.Status401Unauthorized)
+            .Produces<DrfDetail>(StatusCodes.Status403Forbidden);
+
+        group.MapPost("/void/", (HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct) =>
+                RecordAsync(TransactionTypes.Void, request, caller, db, time, ct))
+            .WithName("TransactionsVoid")
+            .WithSummary("Void a completed sale: the units it still holds go back into inventory")
+            .Accepts<VoidRequest>("application/json")
+            .Produces<TransactionAccepted>()
+            .Produces<TransactionMessage>(StatusCodes.Status400BadRequest)
+            .Produces<DrfDetail>(StatusCodes.Status401Unauthorized)
+            .Produces<DrfDetail>(StatusCodes.Status403Forbidden);
+
+        group.MapPost("/return/", (HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct) =>
+                RecordAsync(TransactionTypes.Return, request, caller, db, time, ct))
+            .WithName("TransactionsReturn")
+            .WithSummary("Return units sold in an order: they go back into inventory")
+            .Accepts<TransactionRequest>("application/json")
+            .Produces<TransactionAccepted>()
+            .Produces<ItemsError<ItemClassification>>(StatusCodes.Status400BadRequest)
+            .Produces<ItemsError<InvalidLucidIds>>(StatusCodes.Status400BadRequest)
+            .Produces<TransactionMessage>(StatusCodes.Status400BadRequest)
+            .Produces<string[]>(StatusCodes.Status400BadRequest)
+            .Produces<DrfDetail>(StatusCodes.Status401Unauthorized)
+            .Produces<DrfDetail>(StatusCodes.Status403Forbidden);
+        return app;
+    }
+
+    /// <summary>A LucidID of the request: its id and its text as sent (error lists echo the text).</summary>
+    private readonly record struct RequestedItem(Guid Id, string Text);
+
+    private static async Task<IResult> RecordAsync(string type, HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
+    {
+        var (body, error) = await Drf.ReadObjectAsync(request);
+        if (error is not null) return error;
+        var withItems = type != TransactionTypes.Void;
+        if (withItems && body!["items"] is null or JsonArray { Count: 0 })
+            return Drf.Ok(new[] { ItemsRequired }, StatusCodes.Status400BadRequest);
+
+        var form = new DrfForm(body!);
+        var performedAt = form.DateTime("performed_at");
+        var itemNodes = withItems ? ItemsField(form) : null;
+        var orderId = form.String("order_id");
+        var customerId = form.String("customer_id", required: false, allowBlank: true, allowNull: true);
+        var budtenderId = form.String("budtender_id", required: false, allowBlank: true, allowNull: true);
+        if (form.Errors is { } fieldErrors) return fieldErrors;
+
+        List<RequestedItem> items = [];
+        if (itemNodes is not null)
+        {
+            var malformed = itemNodes.Where(n => !IsLucidId(n)).Select(n => n?.DeepClone()).ToList();
+            if (malformed.Count > 0) return Drf.Ok(new ItemsError<InvalidLucidIds>(new(malformed)), StatusCodes.Status400BadRequest);
+            // Duplicates count once; lists keep the order of first mention.
+            items = itemNodes.Select(n => n!.GetValue<string>()).Distinct()
+                .Select(text => new RequestedItem(ShortUuid.Decode(text), text)).ToList();
+        }
+
+        var me = caller.Dispensary;
+        return await db.InWriteTransactionAsync(async () =>
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var transaction = new RetailTransaction
+            {
+                DispensaryId = me, Type = type, OrderId = orderId!, PerformedAt = performedAt!.Value,
+                CustomerId = customerId, BudtenderId = budtenderId, RecordedAt = now,
+            };
+            db.RetailTransactions.Add(transaction);
+            try { await db.SaveChangesAsync(ct); }
+            catch (DbUpdateException ex) when (Database.IsUniqueViolation(ex))
+            {
+                return Outcome.RolledBack(Message(AlreadyProcessed));
+            }
+
+            if (type == TransactionTypes.Complete) return await CompleteAsync(db, me, transaction, items, now, ct);
+
+            var saleId = await db.RetailTransactions
+                .Where(t => t.DispensaryId == me && t.OrderId == orderId && t.Type == TransactionTypes.Complete)
+                .Select(t => (long?)t.Id).FirstOrDefaultAsync(ct);
+            if (saleId is null) return Outcome.RolledBack(Message($"No completed transaction found for order_id={orderId}."));
+            return await PutBackAsync(db, me, transaction, saleId.Value, type == TransactionTypes.Return ? items : null, now, ct);
+        }, ct);
+    }
+
+    private static async Task<Outcome> CompleteAsync(AppDb db, Guid me, RetailTransaction sale, List<RequestedItem> items, DateTime now, CancellationToken ct)
+    {
+        if (await CheckSaleAsync(db, me, sale.Id, items, ct) is { } refused) return Outcome.RolledBack(refused);
+        var sold = await ItemTransitions.SellAsync(db, me, sale.Id, items.Select(i => i.Id).ToList(), now, ct);
+        if (sold.Count != items.Count)
+        {
+            // A concurrent request moved some unit after our check; the row locks have settled it,
+            // so checking again (this statement sees the latest commits) names the unit.
+            var again = await CheckSaleAsync(db, me, sale.Id, items, ct) ?? Classification(items, i => sold.Contains(i.Id) ? 2 : 0);
+            return Outcome.RolledBack(again);
+        }
+        await AppendAsync(db, me, sale, sold, ItemEvents.Sold, now, ct);
+        return Outcome.Committed(Drf.Ok(new TransactionAccepted()));
+    }
+
+    /// <summary>Checks 4 and 5 of SPEC §5 for a complete. Units this very sale holds count as sellable.</summary>
+    private static async Task<IResult?> CheckSaleAsync(AppDb db, Guid me, long saleId, List<RequestedItem> items, CancellationToken ct)
+    {
+        var ids = items.Select(i => i.Id).ToList();
+        var known = await db.LucidItems.AsNoTracking().Where(i => ids.Contains(i.Id))
+            .Select(i => new { i.Id, i.State, i.DispensaryId, i.SaleTransactionId })
+            .ToDictionaryAsync(i => i.Id, ct);
+        if (items.Any(i => !known.TryGetValue(i.Id, out var k) || (k.State == ItemStates.Sold && k.SaleTransactionId != saleId)))
+            return Classification(items, i => !known.TryGetValue(i.Id, out var k) ? 1 : k.State == ItemStates.Sold && k.SaleTransactionId != saleId ? 0 : 2);
+        var notImported = items.Where(i => known[i.Id] is var k && !(k.State == ItemStates.InInventory && k.DispensaryId == me || k.SaleTransactionId == saleId))
+            .Select(i => i.Text).ToList();
+        return notImported.Count > 0 ? Drf.Ok(new NonImportedItems(NonImported, notImported, false), StatusCodes.Status400BadRequest) : null;
+    }
+
+    private static async Task<Outcome> PutBackAsync(AppDb db, Guid me, RetailTransaction transaction, long saleId, List<RequestedItem>? items, DateTime now, CancellationToken ct)
+    {
+        if (items is not null && await CheckReturnAsync(db, saleId, items, ct) is { } invalid) return Outcome.RolledBack(invalid);
+        var back = await ItemTransitions.PutBackAsync(db, saleId, items?.Select(i => i.Id).ToList(), now, ct);
+        if (items is not null && back.Count != items.Count)
+        {
+            // A concurrent void or return of the same order took some units first.
+            var again = await CheckReturnAsync(db, saleId, items, ct) ?? Classification(items, i => back.Contains(i.Id) ? 2 : 0);
+            return Outcome.RolledBack(again);
+        }
+        await AppendAsync(db, me, transaction, back, transaction.Type == TransactionTypes.Void ? ItemEvents.Voided : ItemEvents.Returned, now, ct);
+        return Outcome.Committed(Drf.Ok(new TransactionAccepted()));
+    }
+
+    /// <summary>Check 4 for a return: only units sold in that order (and not yet put back) are valid.</summary>
+    private static async Task<IResult?> CheckReturnAsync(AppDb db, long saleId, List<RequestedItem> items, CancellationToken ct)
+    {
+        var ids = items.Select(i => i.Id).ToList();
+        var known = await db.LucidItems.AsNoTracking().Where(i => ids.Contains(i.Id))
+            .Select(i => new { i.Id, Returnable = i.State == ItemStates.Sold && i.SaleTransactionId == saleId })
+            .ToDictionaryAsync(i => i.Id, i => i.Returnable, ct);
+        if (items.All(i => known.GetValueOrDefault(i.Id))) return null;
+        return Classification(items, i => !known.TryGetValue(i.Id, out var returnable) ? 1 : returnable ? 2 : 0);
+    }
+
+    /// <summary><c>{"items":{"invalid","unknown","valid"}}</c>; <paramref name="kind"/>: 0 invalid, 1 unknown, 2 valid.</summary>
+    private static IResult Classification(List<RequestedItem> items, Func<RequestedItem, int> kind)
+    {
+        var lists = new[] { new List<string>(), new List<string>(), new List<string>() };
+        foreach (var item in items) lists[kind(item)].Add(item.Text);
+        return Drf.Ok(new ItemsError<ItemClassification>(new(lists[0], lists[1], lists[2])), StatusCodes.Status400BadRequest);
+    }
+
+    /// <summary>The transaction's items and one history event per moved unit, in the same database transaction.</summary>
+    private static async Task AppendAsync(AppDb db, Guid me, RetailTransaction transaction, List<Guid> moved, string @event, DateTime now, CancellationToken ct)
+    {
+        await ItemTransitions.RecordTransactionItemsAsync(db, transaction.Id, moved, ct);
+        await ItemTransitions.AppendEventsAsync(db, moved, @event, now, me, transaction.OrderId, packageUid: null, ct);
+    }
+
+    private static IResult Message(string message) => Drf.Ok(new TransactionMessage(message), StatusCodes.Status400BadRequest);
+
+    /// <summary>The items list itself: a JSON array of at most <see cref="MaxItems"/> entries.</summary>
+    private static JsonArray? ItemsField(DrfForm form)
+    {
+        var node = form.Body["items"];
+        if (node is not JsonArray array)
+        {
+            form.AddError("items", $"Expected a list of items but got type \"{Drf.PythonTypeName(node)}\".");
+            return null;
+        }
+        if (array.Count > MaxItems)
+        {
+            form.AddError("items", $"Ensure this field has no more than {MaxItems} elements.");
+            return null;
+        }
+        return array;
+    }
+
+    private static bool IsLucidId(JsonNode? node) =>
+        node?.GetValueKind() == JsonValueKind.String && ShortUuid.TryDecode(node.GetValue<string>(), out _);
+}

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using RetailTrace;
 using RetailTrace.Admin;
 using RetailTrace.Auth;
+using RetailTrace.BrandApi;
 using RetailTrace.Common;
 using RetailTrace.Data;
 
@@ -69,6 +70,7 @@ app.MapTokenApi();
 app.MapAdminGroup()
     .MapLucidTenantsAdmin()
     .MapStoreTenantsAdmin();
+app.MapBrandApi();
 
 // Unknown paths under an API prefix answer in that family's 404 shape.
 app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();

@@ -49,11 +49,11 @@ public static class BatchesApi
             .Produces<BatchDetail>().ProducesDrf(401, 403, 404);
         group.MapPost("/create/", Create).WithName("BatchesCreate")
             .WithSummary("batches_create: create a batch for brand_uuid, or for the client's default brand")
-            .Accepts<BatchRequest>("application/json")
+            .AcceptsJson<BatchRequest>()
             .Produces<BatchResponse>(201).ProducesFieldErrors().ProducesDrf(401, 403);
         group.MapPut("/{uuid}/update/", Update).WithName("BatchesUpdate")
             .WithSummary("batches_update: update a batch; omitted fields keep their values")
-            .Accepts<BatchRequest>("application/json")
+            .AcceptsJson<BatchRequest>()
             .Produces<BatchUpdateResponse>().ProducesFieldErrors().ProducesDrf(401, 403, 404);
     }
 

@@ -43,7 +43,7 @@ public static partial class CasesApi
         var group = app.MapGroup("/api/v1.5/cases").RequireAuthorization(LucidAuthHandler.BrandPolicy).WithTags("Extensions");
         group.MapPost("/create/", Create).WithName("CasesCreate")
             .WithSummary("Mint a case: new LucidIDs for packaged products of one brand (1 to 10,000 in total)")
-            .Accepts<CaseRequest>("application/json")
+            .AcceptsJson<CaseRequest>()
             .Produces<CaseResponse>(201).ProducesFieldErrors().ProducesDrf(401, 403);
         group.MapGet("/{uuid}/", Get).WithName("CasesGet")
             .WithSummary("A minted case: its LucidIDs per packaged product and where each part is imported (or null)")

@@ -25,7 +25,7 @@ public static class DigitalCoasApi
             .Produces<DrfPage<DigitalCoaResponse>>().ProducesDrf(401, 403, 404);
         group.MapPost("/create/", Create).WithName("DigitalCoasCreate")
             .WithSummary("Create a digital COA for brand_uuid, or for the client's default brand")
-            .Accepts<DigitalCoaRequest>("application/json")
+            .AcceptsJson<DigitalCoaRequest>()
             .Produces<DigitalCoaResponse>(201).ProducesFieldErrors().ProducesDrf(401, 403);
     }
 

@@ -24,11 +24,11 @@ public static class PackagedProductsApi
             .RequireAuthorization(LucidAuthHandler.BrandPolicy).WithTags("Batches");
         group.MapPost("/", Create).WithName("BatchPackagedProductCreate")
             .WithSummary("batch_packaged_product_create: package a product of the batch's brand")
-            .Accepts<PackagedProductRequest>("application/json")
+            .AcceptsJson<PackagedProductRequest>()
             .Produces<PackagedProductResponse>(201).ProducesFieldErrors().ProducesDrf(401, 403, 404);
         group.MapMethods("/{uuid}/update/", [HttpMethods.Put, HttpMethods.Patch], Update).WithName("BatchPackagedProductUpdate")
             .WithSummary("batch_packaged_product_update: update a packaged product; omitted fields keep their values (PUT and PATCH alike)")
-            .Accepts<PackagedProductRequest>("application/json")
+            .AcceptsJson<PackagedProductRequest>()
             .Produces<PackagedProductResponse>().ProducesFieldErrors().ProducesDrf(401, 403, 404);
         group.MapDelete("/{uuid}/delete/", Delete).WithName("BatchPackagedProductDelete")
             .WithSummary("batch_packaged_product_delete: delete a packaged product that has no LucidIDs")

@@ -31,11 +31,11 @@ public static class ProductsApi
             .Produces<ProductResponse>().ProducesDrf(401, 403, 404);
         group.MapPost("/create/", Create).WithName("ProductsCreate")
             .WithSummary("Create a product for brand_uuid, or for the client's default brand")
-            .Accepts<ProductRequest>("application/json")
+            .AcceptsJson<ProductRequest>()
             .Produces<ProductResponse>(201).ProducesFieldErrors().ProducesDrf(401, 403);
         group.MapMethods("/{uuid}/update/", [HttpMethods.Put, HttpMethods.Patch], Update).WithName("ProductsUpdate")
             .WithSummary("Update a product; omitted fields keep their values (PUT and PATCH alike)")
-            .Accepts<ProductRequest>("application/json")
+            .AcceptsJson<ProductRequest>()
             .Produces<ProductResponse>().ProducesFieldErrors().ProducesDrf(401, 403, 404);
     }
 

@@ -67,9 +67,16 @@ public static partial class CasesApi
                 : new Dictionary<string, object> { ["packaged_product_uuid"] = new[] { BrandRules.DoesNotExist(c.PackagedProductId) } }).ToList());
         if (owners.Values.Distinct().Count() > 1) return ContentsError(OneBrandMessage);
 
-        var now = BrandRules.Now(time);
-        var @case = new Case { Id = Guid.NewGuid(), BrandId = owners.Values.First(), CreatedAt = now };
-        var parts = contents!.Select(c => (c.PackagedProductId, Items: Enumerable.Range(0, c.Quantity).Select(_ => Guid.NewGuid()).ToList())).ToList();
+        var minted = await MintAsync(db, owners.Values.First(), contents!.Select(c => (c.PackagedProductId, c.Quantity)).ToList(), BrandRules.Now(time), ct);
+        return Drf.Ok(minted, StatusCodes.Status201Created);
+    }
+
+    /// <summary>Mints a case of <paramref name="brandId"/>: the case, its LucidIDs and a minted event each, in one transaction.
+    /// The packaged products must be of that brand.</summary>
+    public static async Task<CaseResponse> MintAsync(AppDb db, Guid brandId, IReadOnlyList<(Guid PackagedProductId, int Quantity)> contents, DateTime now, CancellationToken ct)
+    {
+        var @case = new Case { Id = Guid.NewGuid(), BrandId = brandId, CreatedAt = now };
+        var parts = contents.Select(c => (c.PackagedProductId, Items: Enumerable.Range(0, c.Quantity).Select(_ => Guid.NewGuid()).ToList())).ToList();
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Cases.Add(@case);
@@ -80,9 +87,7 @@ public static partial class CasesApi
         await db.Database.ExecuteSqlAsync(
             $"INSERT INTO item_events (item_id, event, at) SELECT id, {ItemEvents.Minted}, {now} FROM lucid_items WHERE case_id = {@case.Id}", ct);
         await tx.CommitAsync(ct);
-
-        return Drf.Ok(new CaseResponse(@case.Id, parts.Select(p => new CasePart(p.PackagedProductId, Sorted(p.Items))).ToList()),
-            StatusCodes.Status201Created);
+        return new CaseResponse(@case.Id, parts.Select(p => new CasePart(p.PackagedProductId, Sorted(p.Items))).ToList());
     }
 
     private static async Task<IResult> Get(string uuid, LucidCaller caller, AppDb db, CancellationToken ct)

@@ -51,7 +51,7 @@ public abstract class CasesTests(AppFixture app)
         var (status, body, _) = await b.Client.PostJsonAsync("/api/v1.5/cases/create/", new { contents = new[] { new { packaged_product_uuid = packaged, quantity = 10_000 } } });
         clock.Stop();
         Assert.Equal(201, status);
-        TestContext.Current.SendDiagnosticMessage($"Minting 10,000 LucidIDs on {app.Provider}: {clock.ElapsedMilliseconds} ms");
+        TestContext.Current.TestOutputHelper?.WriteLine($"Minting 10,000 LucidIDs on {app.Provider}: {clock.ElapsedMilliseconds} ms");
         var ids = body!["contents"]![0]!["lucid_ids"]!.AsArray().Select(i => (string)i!).ToList();
         Assert.Equal(10_000, ids.Distinct().Count());
         var caseId = ShortUuid.Decode((string)body["case_uuid"]!);

@@ -47,11 +47,14 @@ public abstract class CasesTests(AppFixture app)
     {
         var b = await app.NewBrandAsync();
         var (_, _, packaged) = await b.NewPackagedAsync();
+        var request = new { contents = new[] { new { packaged_product_uuid = packaged, quantity = 10_000 } } };
         var clock = Stopwatch.StartNew();
-        var (status, body, _) = await b.Client.PostJsonAsync("/api/v1.5/cases/create/", new { contents = new[] { new { packaged_product_uuid = packaged, quantity = 10_000 } } });
-        clock.Stop();
-        Assert.Equal(201, status);
-        TestContext.Current.TestOutputHelper?.WriteLine($"Minting 10,000 LucidIDs on {app.Provider}: {clock.ElapsedMilliseconds} ms");
+        var (status, body, _) = await b.Client.PostJsonAsync("/api/v1.5/cases/create/", request);
+        var first = clock.ElapsedMilliseconds;
+        clock.Restart();
+        var (again, _, _) = await b.Client.PostJsonAsync("/api/v1.5/cases/create/", request);
+        Assert.Equal((201, 201), (status, again));
+        TestContext.Current.TestOutputHelper?.WriteLine($"Minting 10,000 LucidIDs on {app.Provider}: first {first} ms, second {clock.ElapsedMilliseconds} ms");
         var ids = body!["contents"]![0]!["lucid_ids"]!.AsArray().Select(i => (string)i!).ToList();
         Assert.Equal(10_000, ids.Distinct().Count());
         var caseId = ShortUuid.Decode((string)body["case_uuid"]!);

@@ -33,6 +33,7 @@ public static class Demo
             var creds = await IssueCredentialsAsync(db, world, time);
             // Each API family seeds its demo data (once) and contributes curl examples.
             var examples = new List<string>();
+            examples.AddRange(await BrandApi.BrandDemo.SeedAsync(db, time, world, baseUrl));
             examples.AddRange(await Store.StoreDemo.SeedAsync(db, time, baseUrl, world, creds));
             examples.AddRange(await Dispensaries.DispensaryDemo.ExamplesAsync(db, world, baseUrl, time));
             Console.WriteLine(Banner(baseUrl, app.Configuration["Admin:Token"]!, world, creds, examples));

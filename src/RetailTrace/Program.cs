@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using RetailTrace;
 using RetailTrace.Admin;
 using RetailTrace.Auth;
+using RetailTrace.BrandApi;
 using RetailTrace.Common;
 using RetailTrace.Data;
 using RetailTrace.Store;
@@ -66,6 +67,7 @@ app.MapAdminGroup()
     .MapStoreTenantsAdmin();
 app.MapStore();
 app.MapDispensaryApi();
+app.MapBrandApi();
 
 // Unknown paths under an API prefix answer in that family's 404 shape.
 app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();

@@ -79,6 +79,8 @@ public static class Drf
             DictionaryKeyPolicy = null,
             WriteIndented = false,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+            // As DRF's renderer: characters such as + " < > and non-ASCII text are written as themselves, not \uXXXX.
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
         options.Converters.Add(new DrfDateTimeConverter());
         options.Converters.Add(new ShortUuidConverter());

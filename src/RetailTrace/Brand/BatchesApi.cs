@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using RetailTrace.Auth;
+using RetailTrace.Common;
+using RetailTrace.Data;
+
+namespace RetailTrace.BrandApi;
+
+/// <summary>Seed 003 batches: list, detail, create, update. Each response keeps the field order its seed example shows.</summary>
+public static class BatchesApi
+{
+    /// <summary>Seed fields plus, as extensions, the detail-only attributes and the batch's COAs.</summary>
+    public sealed record BatchRequest(
+        string? BrandUuid, string? Name, string? RegulatoryId, DateTime? ProducedOn,
+        DateOnly? HarvestedOn, string? ExtractionMethod, JsonElement[]? TestingLaboratories, string[]? DigitalCoaUuids);
+
+    public sealed record BatchListItem(Guid BrandUuid, string Name, DateTime? ProducedOn, string RegulatoryId, DateTime UpdatedOn, List<Guid> DigitalCoaUuids, Guid Uuid)
+    {
+        public static BatchListItem From(Batch b) => new(b.BrandId, b.Name, b.ProducedOn, b.RegulatoryId, b.UpdatedOn, b.DigitalCoaIds, b.Id);
+    }
+
+    public sealed record BatchResponse(Guid Uuid, string Name, string RegulatoryId, DateTime? ProducedOn, Guid BrandUuid, DateTime UpdatedOn, List<Guid> DigitalCoaUuids)
+    {
+        public static BatchResponse From(Batch b) => new(b.Id, b.Name, b.RegulatoryId, b.ProducedOn, b.BrandId, b.UpdatedOn, b.DigitalCoaIds);
+    }
+
+    public sealed record BatchUpdateResponse(Guid Uuid, string Name, string RegulatoryId, DateTime? ProducedOn, Guid BrandUuid, List<Guid> DigitalCoaUuids, DateTime UpdatedOn)
+    {
+        public static BatchUpdateResponse From(Batch b) => new(b.Id, b.Name, b.RegulatoryId, b.ProducedOn, b.BrandId, b.DigitalCoaIds, b.UpdatedOn);
+    }
+
+    public sealed record BatchDetail(
+        Guid Uuid, string Name, string RegulatoryId, DateTime? ProducedOn, Guid BrandUuid, DateTime UpdatedOn, List<Guid> DigitalCoaUuids,
+        [property: JsonConverter(typeof(RawJson))] string TestingLaboratories, List<BatchPackagedProduct> PackagedProducts);
+
+    public sealed record BatchPackagedProduct(
+        Guid Uuid, ProductResponse Product, string? RegulatoryId, DateOnly? PackagedOn, List<Guid> DigitalCoaUuids,
+        string BatchName, DateOnly? HarvestedOn, string ExtractionMethod);
+
+    public static void MapBatches(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1.5/batches").RequireAuthorization(LucidAuthHandler.BrandPolicy).WithTags("Batches");
+        group.MapGet("/", List).WithName("BatchesList")
+            .WithSummary("batches_list: the batches of every accessible brand, newest updated_on first (100 per page)")
+            .Produces<DrfPage<BatchListItem>>().ProducesDrf(401, 403, 404);
+        group.MapGet("/{uuid}/", Get).WithName("BatchesGet")
+            .WithSummary("batches_get: a batch with its packaged products and their products")
+            .Produces<BatchDetail>().ProducesDrf(401, 403, 404);
+        group.MapPost("/create/", Create).WithName("BatchesCreate")
+            .WithSummary("batches_create: create a batch for brand_uuid, or for the client's default brand")
+            .AcceptsJson<BatchRequest>()
+            .Produces<BatchResponse>(201).ProducesFieldErrors().ProducesDrf(401, 403);
+        group.MapPut("/{uuid}/update/", Update).WithName("BatchesUpdate")
+            .WithSummary("batches_update: update a batch; omitted fields keep their values")
+            .AcceptsJson<BatchRequest>()
+            .Produces<BatchUpdateResponse>().ProducesFieldErrors().ProducesDrf(401, 403, 404);
+    }
+
+    // (updated_on, id) both descending: one backward scan of the (brand_id, updated_on, id) index.
+    private static Task<IResult> List(HttpRequest request, LucidCaller caller, AppDb db, CancellationToken ct) =>
+        DrfPagination.PageAsync(request,
+            db.Batches.AsNoTracking().Where(b => caller.BrandIds.Contains(b.BrandId))
+                .OrderByDescending(b => b.UpdatedOn).ThenByDescending(b => b.Id),
+            BatchListItem.From, ct);
+
+    private static async Task<IResult> Get(string uuid, LucidCaller caller, AppDb db, CancellationToken ct)
+    {
+        if (!ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
+        var batch = await db.Batches.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id && caller.BrandIds.Contains(b.BrandId), ct);
+        if (batch is null) return Drf.NotFound();
+        var parts = await db.PackagedProducts.AsNoTracking().Where(pp => pp.BatchId == id)
+            .Join(db.Products, pp => pp.ProductId, p => p.Id, (pp, p) => new { Packaged = pp, Product = p })
+            .OrderBy(x => x.Packaged.Id)
+            .ToListAsync(ct);
+        return Drf.Ok(new BatchDetail(batch.Id, batch.Name, batch.RegulatoryId, batch.ProducedOn, batch.BrandId, batch.UpdatedOn,
+            batch.DigitalCoaIds, batch.TestingLaboratories,
+            parts.Select(x => new BatchPackagedProduct(x.Packaged.Id, ProductResponse.From(x.Product), x.Packaged.RegulatoryId,
+                x.Packaged.PackagedOn, x.Packaged.DigitalCoaIds, batch.Name, batch.HarvestedOn, batch.ExtractionMethod)).ToList()));
+    }
+
+    private static async Task<IResult> Create(HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
+    {
+        var (body, error) = await Drf.ReadObjectAsync(request);
+        if (error is not null) return error;
+        var form = new DrfForm(body!);
+        var brandId = BrandRules.OwningBrand(form, caller);
+        var batch = new Batch { Id = Guid.NewGuid(), Name = "" };
+        await ApplyAsync(form, batch, brandId, creating: true, db, ct);
+        if (form.Errors is { } errors) return errors;
+        batch.BrandId = brandId!.Value;
+        batch.UpdatedOn = BrandRules.Now(time);
+        db.Batches.Add(batch);
+        await db.SaveChangesAsync(ct);
+        return Drf.Ok(BatchResponse.From(batch), StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> Update(string uuid, HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
+    {
+        if (!ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
+        var batch = await db.Batches.FirstOrDefaultAsync(b => b.Id == id && caller.BrandIds.Contains(b.BrandId), ct);
+        if (batch is null) return Drf.NotFound();
+        var (body, error) = await Drf.ReadObjectAsync(request);
+        if (error is not null) return error;
+        var form = new DrfForm(body!);
+        await ApplyAsync(form, batch, batch.BrandId, creating: false, db, ct);
+        if (form.Errors is { } errors) return errors;
+        batch.UpdatedOn = BrandRules.Now(time);
+        // Only the columns sent are written, so concurrent updates of different fields do not undo each other.
+        await db.SaveChangesAsync(ct);
+        return Drf.Ok(BatchUpdateResponse.From(batch));
+    }
+
+    /// <summary>Validates in field order and copies the fields sent onto <paramref name="batch"/>.</summary>
+    private static async Task ApplyAsync(DrfForm form, Batch batch, Guid? brandId, bool creating, AppDb db, CancellationToken ct)
+    {
+        if (form.String("name", required: creating) is { } name) batch.Name = name;
+        if (form.String("regulatory_id", required: false, allowBlank: true, maxLength: 1000) is { } regulatoryId) batch.RegulatoryId = regulatoryId;
+        if (form.Has("produced_on")) batch.ProducedOn = form.DateTime("produced_on", required: false, allowNull: true);
+        if (form.Has("harvested_on")) batch.HarvestedOn = form.Date("harvested_on", required: false, allowNull: true);
+        if (form.String("extraction_method", required: false, allowBlank: true) is { } method) batch.ExtractionMethod = method;
+        if (form.Json("testing_laboratories", JsonValueKind.Array) is { } labs) batch.TestingLaboratories = labs;
+        if (await BrandRules.DigitalCoasAsync(form, db, brandId, ct) is { } coas) batch.DigitalCoaIds = coas;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.EntityFrameworkCore;
+
+namespace RetailTrace.Common;
+
+/// <summary>A DRF PageNumberPagination page.</summary>
+public sealed record DrfPage<T>(long Count, string? Next, string? Previous, IReadOnlyList<T> Results);
+
+/// <summary>
+/// DRF's PageNumberPagination: <c>?page=N</c> (or <c>last</c>), a fixed page size, absolute
+/// <c>next</c>/<c>previous</c> links rebuilt from the request the way DRF's replace_query_param /
+/// remove_query_param do (query decoded, keys sorted, re-encoded with quote_plus; <c>page</c>
+/// dropped for page 1), and 404 <c>{"detail":"Invalid page."}</c> for anything out of range.
+/// </summary>
+public static class DrfPagination
+{
+    public const int PageSize = 100;
+    public const string InvalidPage = "Invalid page.";
+
+    /// <summary>One page of an ordered query, or the Invalid page 404. <paramref name="ordered"/> must have a total order.</summary>
+    public static async Task<IResult> PageAsync<TRow, T>(HttpRequest request, IQueryable<TRow> ordered, Func<TRow, T> map, CancellationToken ct)
+    {
+        var count = await ordered.LongCountAsync(ct);
+        var pages = count == 0 ? 1 : (count + PageSize - 1) / PageSize;
+        if (!TryPageNumber(request, pages, out var page)) return Drf.Detail(StatusCodes.Status404NotFound, InvalidPage);
+        var rows = await ordered.Skip((int)((page - 1) * PageSize)).Take(PageSize).ToListAsync(ct);
+        var next = page < pages ? Link(request, page + 1) : null;
+        var previous = page > 1 ? Link(request, page - 1) : null;
+        return Drf.Ok(new DrfPage<T>(count, next, previous, rows.Select(map).ToList()));
+    }
+
+    // Django's Paginator.validate_number: int(value) (surrounding whitespace and a sign allowed), 1 ≤ n ≤ pages.
+    private static bool TryPageNumber(HttpRequest request, long pages, out long page)
+    {
+        var values = request.Query["page"];
+        page = 1;
+        if (values.Count == 0) return true;
+        var text = values[^1]!.Trim();
+        if (text == "last") { page = pages; return true; }
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out page) && page >= 1 && page <= pages;
+    }
+
+    private static string Link(HttpRequest request, long page)
+    {
+        var query = request.Query
+            .Where(q => q.Key != "page")
+            .Select(q => (q.Key, Values: q.Value.Select(v => v ?? "").ToArray()))
+            .ToList();
+        if (page > 1) query.Add(("page", [page.ToString(CultureInfo.InvariantCulture)]));
+        var text = new StringBuilder();
+        foreach (var (key, values) in query.OrderBy(q => q.Key, StringComparer.Ordinal))
+            foreach (var value in values)
+                text.Append(text.Length == 0 ? '?' : '&').Append(QuotePlus(key)).Append('=').Append(QuotePlus(value));
+        return UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path) + text;
+    }
+
+    // Python's urllib.parse.quote_plus: only A-Z a-z 0-9 _ . - ~ stay literal, spaces become '+'.
+    private static string QuotePlus(string value) => Uri.EscapeDataString(value).Replace("%20", "+", StringComparison.Ordinal);
+}

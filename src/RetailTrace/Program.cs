@@ -5,6 +5,7 @@ using RetailTrace.Admin;
 using RetailTrace.Auth;
 using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Exports;
 
 // CLI verbs: `demo` (serve with demo data), `schema-script <sqlite|postgres>` (print the EF model's DDL,
 // the starting point of a hand-written migration). No verb: serve.
@@ -17,6 +18,7 @@ if (verb == "demo") Demo.Configure(builder);
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddRetailTraceDatabase(builder.Configuration);
+builder.Services.AddExports(builder.Configuration);
 builder.Services.AddMemoryCache(o => o.SizeLimit = 100_000);
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
@@ -69,6 +71,7 @@ app.MapTokenApi();
 app.MapAdminGroup()
     .MapLucidTenantsAdmin()
     .MapStoreTenantsAdmin();
+app.MapExports();
 
 // Unknown paths under an API prefix answer in that family's 404 shape.
 app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();

@@ -33,6 +33,8 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
     public DbSet<CatalogProduct> CatalogProducts => Set<CatalogProduct>();
     public DbSet<InventoryPackage> InventoryPackages => Set<InventoryPackage>();
 
+    public DbSet<ExportRun> ExportRuns => Set<ExportRun>();
+
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
@@ -46,6 +48,7 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
         TenantModel.Configure(b);
         CatalogModel.Configure(b);
         InventoryModel.Configure(b);
+        ExportsModel.Configure(b);
         ApplySnakeCaseNames(b);
         if (IsSqlite) UtcOnRead(b);
     }

@@ -81,7 +81,7 @@ public static class ExportsApi
             ExportStatuses.InProgress => Error(StatusCodes.Status202Accepted, InProgressError),
             ExportStatuses.Failed => Error(StatusCodes.Status422UnprocessableEntity, FailedError),
             _ => Drf.Ok(new ExportUrlResponse(await store.GetDownloadUrlAsync(
-                run.ObjectKey!, time.GetUtcNow() + settings.UrlTtl, $"{request.Scheme}://{request.Host}{request.PathBase}"))),
+                run.ObjectKey!, settings.UrlTtl, $"{request.Scheme}://{request.Host}{request.PathBase}"))),
         };
     }
 

@@ -41,9 +41,9 @@ public sealed class LocalObjectStore : IObjectStore
         }));
     }
 
-    public Task<string> GetDownloadUrlAsync(string key, DateTimeOffset expiresAt, string requestBase)
+    public Task<string> GetDownloadUrlAsync(string key, TimeSpan lifetime, string requestBase)
     {
-        var expires = expiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var expires = (_time.GetUtcNow() + lifetime).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var path = string.Join('/', key.Split('/').Select(Uri.EscapeDataString));
         return Task.FromResult($"{_publicBaseUrl ?? requestBase.TrimEnd('/')}/exports/{path}?expires={expires}&signature={Sign(key, expires)}");
     }

@@ -10,10 +10,10 @@ public interface IObjectStore
     /// <summary>Starts a new object; its content goes to a temporary place until published.</summary>
     Task<IObjectUpload> BeginUploadAsync(string key, CancellationToken ct);
 
-    /// <summary>A URL anyone can GET the object with until <paramref name="expiresAt"/>.
-    /// <paramref name="requestBase"/> (scheme://host/pathbase of the current request) is used by stores
-    /// that serve files themselves when no <c>PublicBaseUrl</c> is configured.</summary>
-    Task<string> GetDownloadUrlAsync(string key, DateTimeOffset expiresAt, string requestBase);
+    /// <summary>A URL anyone can GET the object with for <paramref name="lifetime"/>, measured by the clock of
+    /// whoever enforces the expiry. <paramref name="requestBase"/> (scheme://host/pathbase of the current request)
+    /// is used by stores that serve files themselves when no <c>PublicBaseUrl</c> is configured.</summary>
+    Task<string> GetDownloadUrlAsync(string key, TimeSpan lifetime, string requestBase);
 }
 
 /// <summary>An object being written. Disposing it unpublished discards the content.</summary>

@@ -58,13 +58,14 @@ public sealed class S3ObjectStore(S3ObjectStore.Settings settings) : IObjectStor
         }));
     }
 
-    public Task<string> GetDownloadUrlAsync(string key, DateTimeOffset expiresAt, string requestBase) =>
+    // The signer stamps the URL with the SDK's (skew-corrected) clock, and S3 checks the expiry against that stamp.
+    public Task<string> GetDownloadUrlAsync(string key, TimeSpan lifetime, string requestBase) =>
         _client.GetPreSignedURLAsync(new GetPreSignedUrlRequest
         {
             BucketName = settings.Bucket,
             Key = key,
             Verb = HttpVerb.GET,
-            Expires = expiresAt.UtcDateTime,
+            Expires = Amazon.Util.AWSSDKUtils.CorrectedUtcNow + lifetime,
             Protocol = settings.ServiceUrl?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
         });
 

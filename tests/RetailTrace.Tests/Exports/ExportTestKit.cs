@@ -76,7 +76,7 @@ public sealed class FaultyStore(IObjectStore inner, long failAfterBytes = -1, Ta
     public async Task<IObjectUpload> BeginUploadAsync(string key, CancellationToken ct) =>
         new Upload(await inner.BeginUploadAsync(key, ct), failAfterBytes, publishGate);
 
-    public Task<string> GetDownloadUrlAsync(string key, DateTimeOffset expiresAt, string requestBase) => inner.GetDownloadUrlAsync(key, expiresAt, requestBase);
+    public Task<string> GetDownloadUrlAsync(string key, TimeSpan lifetime, string requestBase) => inner.GetDownloadUrlAsync(key, lifetime, requestBase);
 
     private sealed class Upload(IObjectUpload inner, long failAfterBytes, Task? gate) : IObjectUpload
     {

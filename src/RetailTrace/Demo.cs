@@ -33,6 +33,7 @@ public static class Demo
             var creds = await IssueCredentialsAsync(db, world, time);
             // Each API family seeds its demo data (once) and contributes curl examples.
             var examples = new List<string>();
+            examples.AddRange(await Exports.ExportsDemo.SeedAsync(scope.ServiceProvider, world, baseUrl, app.Configuration["Admin:Token"]!));
             Console.WriteLine(Banner(baseUrl, app.Configuration["Admin:Token"]!, world, creds, examples));
         }
         await app.WaitForShutdownAsync();

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Admin;
 using RetailTrace.Auth;
@@ -15,6 +17,9 @@ public static class ExportsApi
 {
     public sealed record ExportUrlResponse(string ExportUrl);
     public sealed record ExportErrorResponse(string Error);
+
+    // As DRF renders it: the URL's "&" stays "&" (Drf.Json would write \u0026), so the body can be used as is, even by sed.
+    private static readonly JsonSerializerOptions Json = new(Drf.Json) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public const string NotDispensaryError = "API keys are not associated with a dispensary.";
     public const string DisabledError = "Package UID export is not enabled for this dispensary.";
@@ -80,12 +85,12 @@ public static class ExportsApi
             null => Error(StatusCodes.Status404NotFound, NotAvailableError),
             ExportStatuses.InProgress => Error(StatusCodes.Status202Accepted, InProgressError),
             ExportStatuses.Failed => Error(StatusCodes.Status422UnprocessableEntity, FailedError),
-            _ => Drf.Ok(new ExportUrlResponse(await store.GetDownloadUrlAsync(
-                run.ObjectKey!, settings.UrlTtl, $"{request.Scheme}://{request.Host}{request.PathBase}"))),
+            _ => TypedResults.Json(new ExportUrlResponse(await store.GetDownloadUrlAsync(
+                run.ObjectKey!, settings.UrlTtl, $"{request.Scheme}://{request.Host}{request.PathBase}")), Json),
         };
     }
 
-    private static IResult Error(int status, string message) => Drf.Ok(new ExportErrorResponse(message), status);
+    private static IResult Error(int status, string message) => TypedResults.Json(new ExportErrorResponse(message), Json, statusCode: status);
 
     private static IResult Download(string key, HttpRequest request, IObjectStore store)
     {

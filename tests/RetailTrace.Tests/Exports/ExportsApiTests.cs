@@ -173,15 +173,17 @@ public abstract class ExportsApiTests(AppFixture app)
         await host.Admin().PostJsonAsync($"/admin/v1/dispensaries/{d.Uuid}/package-uid-exports");
         await host.Scheduler.DrainAsync();
         var client = host.Client(d.Client);
-        var url = (string)(await client.GetJsonAsync(Url)).Body!["export_url"]!;
-        Assert.Contains($"expires={Noon.ToUnixTimeSeconds() + 600}&", url);
+        var (_, body, raw) = await client.GetJsonAsync(Url);
+        var url = (string)body!["export_url"]!;
+        Assert.Equal($$"""{"export_url":"{{url}}"}""", raw); // "&" unescaped, as DRF renders it
+        Assert.Contains($"expires={Noon.ToUnixTimeSeconds() + 600}&signature=", url);
 
         host.Time.Advance(TimeSpan.FromSeconds(600));
         Assert.Equal("""{"PKG-1":{}}""", await DownloadAsync(host, url));
         host.Time.Advance(TimeSpan.FromSeconds(1));
-        var (status, body, _) = await host.Client().GetJsonAsync(url);
+        var (status, expired, _) = await host.Client().GetJsonAsync(url);
         Assert.Equal(403, status);
-        Assert.Equal("This download link has expired.", (string)body!["detail"]!);
+        Assert.Equal("This download link has expired.", (string)expired!["detail"]!);
     }
 
     [Fact]

@@ -36,6 +36,7 @@ public static class Demo
             examples.AddRange(await BrandApi.BrandDemo.SeedAsync(db, time, world, baseUrl));
             examples.AddRange(await Store.StoreDemo.SeedAsync(db, time, baseUrl, world, creds));
             examples.AddRange(await Dispensaries.DispensaryDemo.ExamplesAsync(db, world, baseUrl, time));
+            examples.AddRange(await Exports.ExportsDemo.SeedAsync(scope.ServiceProvider, world, baseUrl, app.Configuration["Admin:Token"]!));
             Console.WriteLine(Banner(baseUrl, app.Configuration["Admin:Token"]!, world, creds, examples));
         }
         await app.WaitForShutdownAsync();

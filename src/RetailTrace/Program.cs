@@ -8,6 +8,7 @@ using RetailTrace.Common;
 using RetailTrace.Data;
 using RetailTrace.Store;
 using RetailTrace.Dispensaries;
+using RetailTrace.Exports;
 
 // CLI verbs: `demo` (serve with demo data), `schema-script <sqlite|postgres>` (print the EF model's DDL,
 // the starting point of a hand-written migration). No verb: serve.
@@ -20,6 +21,7 @@ if (verb == "demo") Demo.Configure(builder);
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddRetailTraceDatabase(builder.Configuration);
+builder.Services.AddExports(builder.Configuration);
 builder.Services.AddMemoryCache(o => o.SizeLimit = 100_000);
 builder.Services.AddProblemDetails();
 builder.Services.AddClientRateLimits(builder.Configuration);
@@ -68,6 +70,7 @@ app.MapAdminGroup()
 app.MapStore();
 app.MapDispensaryApi();
 app.MapBrandApi();
+app.MapExports();
 
 // Unknown paths under an API prefix answer in that family's 404 shape.
 app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();

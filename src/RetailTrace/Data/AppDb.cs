@@ -42,6 +42,7 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
     public DbSet<TransferCounter> TransferCounters => Set<TransferCounter>();
     public DbSet<RetailTransaction> RetailTransactions => Set<RetailTransaction>();
     public DbSet<RetailTransactionItem> RetailTransactionItems => Set<RetailTransactionItem>();
+    public DbSet<ExportRun> ExportRuns => Set<ExportRun>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 
@@ -59,6 +60,7 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
         IdempotencyModel.Configure(b);
         StoreModel.Configure(b);
         DispensaryModel.Configure(b);
+        ExportsModel.Configure(b);
         ApplySnakeCaseNames(b);
         if (IsSqlite) UtcOnRead(b);
     }

@@ -1,0 +1,261 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using RetailTrace.Common;
+using RetailTrace.Data;
+
+namespace RetailTrace.Exports;
+
+/// <summary>Export configuration: <c>Exports:UrlTtlSeconds</c> (download URL lifetime, default 3600),
+/// <c>Exports:PollSeconds</c> (how often the scheduler looks for due exports, default 30; 0 turns the
+/// scheduler off in this process) and <c>Exports:LeaseSeconds</c> (how long a silent generator keeps its claim, default 120).</summary>
+public sealed record ExportSettings(TimeSpan UrlTtl, TimeSpan PollInterval, TimeSpan Lease)
+{
+    public static ExportSettings From(IConfiguration config) => new(
+        TimeSpan.FromSeconds(Seconds(config, "Exports:UrlTtlSeconds", 3600, min: 1, max: 7 * 24 * 3600)), // 7 days: the S3 pre-signing limit
+        TimeSpan.FromSeconds(Seconds(config, "Exports:PollSeconds", 30, min: 0, max: 3600)),
+        TimeSpan.FromSeconds(Seconds(config, "Exports:LeaseSeconds", 120, min: 10, max: 3600)));
+
+    private static int Seconds(IConfiguration config, string key, int fallback, int min, int max) =>
+        config[key] is not { Length: > 0 } text ? fallback
+        : int.TryParse(text, out var value) && value >= min && value <= max ? value
+        : throw new InvalidOperationException($"{key} must be a whole number of seconds between {min} and {max}.");
+}
+
+/// <summary>
+/// Starts each enabled dispensary's export once per local day, at its local <c>export_time</c> in its
+/// IANA zone, and runs operator-requested exports. Several server processes may run it against one
+/// database: the unique (dispensary, export_date) row decides which one generates. The hosted loop
+/// calls <see cref="RunDueAsync"/> every <see cref="ExportSettings.PollInterval"/>; tests call it directly.
+/// </summary>
+public sealed class ExportScheduler(
+    IServiceScopeFactory scopes, IObjectStore store, TimeProvider time, ExportSettings settings, ILogger<ExportScheduler> log)
+    : BackgroundService
+{
+    private readonly ConcurrentDictionary<Guid, Task> _started = new();
+    private readonly CancellationTokenSource _stopping = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (settings.PollInterval <= TimeSpan.Zero) return;
+        using var timer = new PeriodicTimer(settings.PollInterval, time);
+        try
+        {
+            do
+            {
+                try { await RunDueAsync(stoppingToken); }
+                catch (Exception ex) when (ex is not OperationCanceledException) { log.LogError(ex, "Package UID export scheduling pass failed."); }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await base.StopAsync(cancellationToken);
+        await DrainAsync();
+    }
+
+    /// <summary>The local date (in <paramref name="timeZone"/>) at <paramref name="now"/>.</summary>
+    public static DateOnly LocalDate(string timeZone, DateTimeOffset now) => DateOnly.FromDateTime(LocalTime(timeZone, now));
+
+    private static DateTime LocalTime(string timeZone, DateTimeOffset now) =>
+        TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById(timeZone)).DateTime;
+
+    /// <summary>
+    /// The export date a dispensary is due for at <paramref name="now"/>, or null before its export time.
+    /// Comparing local wall-clock times makes DST days work out: a time skipped by a spring-forward
+    /// gap is due at the first local time after it; a repeated fall-back hour runs at its first occurrence
+    /// (the unique row stops the second).
+    /// </summary>
+    public static DateOnly? DueDate(string timeZone, string exportTime, DateTimeOffset now)
+    {
+        var local = LocalTime(timeZone, now);
+        return TimeOnly.FromDateTime(local) >= TimeOnly.ParseExact(exportTime, "HH:mm") ? DateOnly.FromDateTime(local) : null;
+    }
+
+    /// <summary>Claims and generates every export that is due and not yet done or being done elsewhere
+    /// (including stale claims of dead processes and failed runs awaiting retry). Returns how many this call generated.</summary>
+    public async Task<int> RunDueAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var nowUtc = now.UtcDateTime;
+        List<(Guid Dispensary, DateOnly Date)> claimable;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDb>();
+            var enabled = await db.Dispensaries.AsNoTracking().Where(d => d.PackageUidExportEnabled)
+                .Select(d => new { d.Id, d.TimeZone, d.ExportTime }).ToListAsync(ct);
+            var due = new List<(Guid Dispensary, DateOnly Date)>();
+            foreach (var d in enabled)
+            {
+                try { if (DueDate(d.TimeZone, d.ExportTime, now) is { } date) due.Add((d.Id, date)); }
+                catch (Exception ex) when (ex is TimeZoneNotFoundException or FormatException)
+                {
+                    log.LogError("Dispensary {Dispensary} has unusable export settings ({TimeZone}, {ExportTime}); skipped.", ShortUuid.Encode(d.Id), d.TimeZone, d.ExportTime);
+                }
+            }
+            if (due.Count == 0) return 0;
+
+            // Two set-based reads instead of a query per dispensary: which due rows exist, and which of those may be taken over.
+            var since = due.Min(x => x.Date);
+            var existing = (await db.ExportRuns.AsNoTracking().Where(r => r.ExportDate >= since)
+                .Select(r => new { r.DispensaryId, r.ExportDate }).ToListAsync(ct)).Select(r => (r.DispensaryId, r.ExportDate)).ToHashSet();
+            var retryable = (await db.ExportRuns.AsNoTracking().Where(r => r.ExportDate >= since)
+                .Where(ExportRun.Retryable(nowUtc, settings.Lease, byOperator: false))
+                .Select(r => new { r.DispensaryId, r.ExportDate }).ToListAsync(ct)).Select(r => (r.DispensaryId, r.ExportDate)).ToHashSet();
+            claimable = due.Where(x => !existing.Contains(x) || retryable.Contains(x)).ToList();
+        }
+
+        var generated = 0;
+        foreach (var (dispensary, date) in claimable)
+        {
+            var run = await ClaimAsync(dispensary, date, byOperator: false, ct);
+            if (run is null) continue; // another process got there first
+            await GenerateAsync(run, ct);
+            generated++;
+        }
+        return generated;
+    }
+
+    /// <summary>An operator's "run now" for the dispensary's current local date: restarts a finished or failed
+    /// export, or returns the one already in progress (Started = false). Generation continues in the background.</summary>
+    public async Task<(ExportRun Run, bool Started)> StartNowAsync(Guid dispensaryId, string timeZone, CancellationToken ct)
+    {
+        var date = LocalDate(timeZone, time.GetUtcNow());
+        var run = await ClaimAsync(dispensaryId, date, byOperator: true, ct);
+        if (run is null)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDb>();
+            return (await db.ExportRuns.AsNoTracking().SingleAsync(r => r.DispensaryId == dispensaryId && r.ExportDate == date, ct), false);
+        }
+        var task = Task.Run(() => GenerateAsync(run, _stopping.Token), CancellationToken.None);
+        _started[run.Id] = task;
+        _ = task.ContinueWith(_ => _started.TryRemove(run.Id, out Task? _), TaskScheduler.Default);
+        return (run, true);
+    }
+
+    /// <summary>Waits for the background generations started by <see cref="StartNowAsync"/>.</summary>
+    public Task DrainAsync() => Task.WhenAll(_started.Values);
+
+    private async Task<ExportRun?> ClaimAsync(Guid dispensaryId, DateOnly date, bool byOperator, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDb>();
+        var run = ExportRun.Claim(dispensaryId, date, now);
+        db.ExportRuns.Add(run);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return run;
+        }
+        catch (DbUpdateException ex) when (Database.IsUniqueViolation(ex))
+        {
+            db.ChangeTracker.Clear();
+        }
+
+        // The row exists: take it over only if it is retryable; of several racers exactly one update matches.
+        var token = Guid.NewGuid();
+        var taken = await db.ExportRuns.Where(r => r.DispensaryId == dispensaryId && r.ExportDate == date)
+            .Where(ExportRun.Retryable(now, settings.Lease, byOperator))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, ExportStatuses.InProgress)
+                .SetProperty(r => r.Attempt, r => r.Attempt + 1)
+                .SetProperty(r => r.LeaseToken, token)
+                .SetProperty(r => r.StartedAt, now)
+                .SetProperty(r => r.HeartbeatAt, now)
+                .SetProperty(r => r.FinishedAt, (DateTime?)null)
+                .SetProperty(r => r.ObjectKey, (string?)null)
+                .SetProperty(r => r.Error, (string?)null), ct);
+        if (taken == 0) return null;
+        return await db.ExportRuns.AsNoTracking().SingleOrDefaultAsync(r => r.DispensaryId == dispensaryId && r.ExportDate == date && r.LeaseToken == token, ct);
+    }
+
+    /// <summary>Generates the file of a claimed run, publishes it, and marks the run done (or failed, with the
+    /// reason). Every write is conditional on the run's lease token.</summary>
+    private async Task GenerateAsync(ExportRun run, CancellationToken ct)
+    {
+        var dispensary = ShortUuid.Encode(run.DispensaryId);
+        var key = $"package-uid-exports/{dispensary}/package-uids-{run.ExportDate:yyyy-MM-dd}.{run.Attempt}.json";
+        using var lease = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var heartbeat = HeartbeatAsync(run, lease);
+        try
+        {
+            log.LogInformation("Package UID export {Run} of dispensary {Dispensary} for {Date} started (attempt {Attempt}).", run.Id, dispensary, run.ExportDate, run.Attempt);
+            ExportGenerator.Totals totals;
+            await using (var upload = await store.BeginUploadAsync(key, lease.Token))
+            {
+                await using (var scope = scopes.CreateAsyncScope())
+                    totals = await ExportGenerator.WriteAsync(scope.ServiceProvider.GetRequiredService<AppDb>(), run.DispensaryId, upload.Content, lease.Token);
+                await upload.PublishAsync(lease.Token);
+            }
+            var finished = time.GetUtcNow().UtcDateTime;
+            var marked = await UpdateOwnedAsync(run, s => s
+                .SetProperty(r => r.Status, ExportStatuses.Done)
+                .SetProperty(r => r.ObjectKey, key)
+                .SetProperty(r => r.FinishedAt, finished)
+                .SetProperty(r => r.PackageCount, totals.Packages)
+                .SetProperty(r => r.LucidIdCount, totals.LucidIds));
+            if (marked) log.LogInformation("Package UID export {Run} done: {Packages} package UIDs, {LucidIds} LucidIDs, {Key}.", run.Id, totals.Packages, totals.LucidIds, key);
+            else log.LogWarning("Package UID export {Run} finished after losing its claim; {Key} is not used.", run.Id, key);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: hand the claim back at once (a heartbeat in the past), so another process or the next start retries it.
+            await UpdateOwnedAsync(run, s => s.SetProperty(r => r.HeartbeatAt, DateTime.UnixEpoch));
+            log.LogWarning("Package UID export {Run} interrupted by shutdown; it will be retried.", run.Id);
+        }
+        catch (Exception) when (lease.IsCancellationRequested)
+        {
+            log.LogWarning("Package UID export {Run} lost its claim (no heartbeat within the lease); another process retries it.", run.Id);
+        }
+        catch (Exception ex)
+        {
+            var reason = $"{ex.GetType().Name}: {ex.Message}";
+            log.LogError(ex, "Package UID export {Run} of dispensary {Dispensary} for {Date} failed: {Reason}", run.Id, dispensary, run.ExportDate, reason);
+            var failedAt = time.GetUtcNow().UtcDateTime;
+            await UpdateOwnedAsync(run, s => s
+                .SetProperty(r => r.Status, ExportStatuses.Failed)
+                .SetProperty(r => r.FinishedAt, failedAt)
+                .SetProperty(r => r.Error, reason.Length > 1000 ? reason[..1000] : reason));
+        }
+        finally
+        {
+            await lease.CancelAsync();
+            await heartbeat;
+        }
+    }
+
+    /// <summary>Refreshes the claim every quarter lease; cancels generation when the claim was taken over.</summary>
+    private async Task HeartbeatAsync(ExportRun run, CancellationTokenSource lease)
+    {
+        while (!lease.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(settings.Lease / 4, time, lease.Token);
+                var now = time.GetUtcNow().UtcDateTime;
+                if (!await UpdateOwnedAsync(run, s => s.SetProperty(r => r.HeartbeatAt, now))) await lease.CancelAsync();
+            }
+            catch (OperationCanceledException) { }
+            catch (Exception ex)
+            {
+                // The next beat tries again; if the database stays away the lease runs down and another process retries the export.
+                log.LogWarning(ex, "Heartbeat of package UID export {Run} failed.", run.Id);
+            }
+        }
+    }
+
+    private async Task<bool> UpdateOwnedAsync(ExportRun run,
+        Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<ExportRun>> setters)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDb>();
+        return await db.ExportRuns
+            .Where(r => r.Id == run.Id && r.LeaseToken == run.LeaseToken && r.Status == ExportStatuses.InProgress)
+            .ExecuteUpdateAsync(setters, CancellationToken.None) > 0;
+    }
+}

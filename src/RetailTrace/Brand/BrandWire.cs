@@ -107,21 +107,6 @@ public static class BrandOpenApi
         return builder;
     }
 
-    /// <summary>
-    /// Documents the JSON request body the handler parses itself (<see cref="Drf.ReadObjectAsync"/>). Unlike
-    /// <c>Accepts&lt;T&gt;</c> it adds no content-type constraint to routing, which would turn a request without a
-    /// body or Content-Type into a 404 before authentication could answer 401, where DRF reads an empty body as {}.
-    /// </summary>
-    public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder) =>
-        builder.AddOpenApiOperationTransformer(async (operation, context, ct) => operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
-        {
-            Required = true,
-            Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
-            {
-                ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(T), null, ct) },
-            },
-        });
-
     /// <summary>400 <c>{"field":["message"]}</c> validation errors, in field order.</summary>
     public static RouteHandlerBuilder ProducesFieldErrors(this RouteHandlerBuilder builder) =>
         builder.Produces<Dictionary<string, string[]>>(StatusCodes.Status400BadRequest);

@@ -27,6 +27,21 @@ public static class OpenApiDocs
     }
 
     /// <summary>
+    /// Documents the JSON request body the handler parses itself (<see cref="Drf.ReadObjectAsync"/>). Unlike
+    /// <c>Accepts&lt;T&gt;</c> it adds no content-type constraint to routing, which would turn a request without a
+    /// body or Content-Type into a 404 before authentication could answer 401, where DRF reads an empty body as {}.
+    /// </summary>
+    public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, ct) => operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(T), null, ct) },
+            },
+        });
+
+    /// <summary>
     /// The generator trims trailing slashes, but DRF routes (/api/v1.2/caseids/import/) are only
     /// valid with them, so the document must show the routes as they are mapped.
     /// </summary>

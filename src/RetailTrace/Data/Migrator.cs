@@ -66,7 +66,7 @@ public static class Migrator
 
     private static async Task<DbTransaction> BeginImmediateAsync(DbConnection connection, CancellationToken ct)
     {
-        // Microsoft.Data.Sqlite starts deferred transactions; deferred=false takes the write lock up front.
+        // BEGIN IMMEDIATE: take the write lock before reading which versions are applied.
         var sqlite = (Microsoft.Data.Sqlite.SqliteConnection)connection;
         return await Task.FromResult(sqlite.BeginTransaction(IsolationLevel.Serializable, deferred: false));
     }

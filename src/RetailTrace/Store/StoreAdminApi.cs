@@ -28,7 +28,7 @@ public static class StoreAdminApi
             .Produces<StoreProductResponse>(201);
         store.MapPost("/batches", CreateBatch).WithName("AdminCreateStoreBatch")
             .WithSummary("Create a product batch: shop_id, productId and any documented ProductBatch field; quantity comes from batch-quantities")
-            .Accepts<StoreBatchRequest>("application/json").Produces<JsonObject>(201);
+            .AcceptsJson<StoreBatchRequest>().Produces<JsonObject>(201);
         store.MapPut("/batch-quantities", SetQuantity).WithName("AdminSetStoreBatchQuantity")
             .WithSummary("Set the quantity of a batch in an inventory room of its shop (not below what pending transfers reserve)")
             .Produces<BatchQuantityView>();

@@ -54,16 +54,16 @@ public static class TransfersApi
         var transfers = batches.MapGroup("/transferInventory");
         transfers.MapPost("/", Create).WithName("StoreCreateTransfer")
             .WithSummary("Create a PENDING inventory transfer and reserve its amounts (FIFO by purchasedDate when a log has no fromBatchId)")
-            .Accepts<TransferInventoryRequest>("application/json").Produces<TransferView>().Produces<BlazeError>(400);
+            .AcceptsJson<TransferInventoryRequest>().Produces<TransferView>().Produces<BlazeError>(400);
         transfers.MapPut("/{historyId}", Replace).WithName("StoreUpdateTransfer")
             .WithSummary("Replace a PENDING transfer (its reservations are swapped atomically)")
-            .Accepts<TransferInventoryRequest>("application/json").Produces<TransferView>().Produces<BlazeError>(400).Produces<BlazeError>(404);
+            .AcceptsJson<TransferInventoryRequest>().Produces<TransferView>().Produces<BlazeError>(400).Produces<BlazeError>(404);
         transfers.MapPost("/{historyId}/accept", Accept).WithName("StoreAcceptTransfer")
             .WithSummary("Accept a PENDING transfer; a background job then moves the stock (poll GET /transferInventory/{historyId})")
-            .Accepts<TransferStatusRequest>("application/json").Produces<TransferView>().Produces<BlazeError>(400).Produces<BlazeError>(404);
+            .AcceptsJson<TransferStatusRequest>().Produces<TransferView>().Produces<BlazeError>(400).Produces<BlazeError>(404);
         transfers.MapPost("/{historyId}/decline", Decline).WithName("StoreDeclineTransfer")
             .WithSummary("Decline a PENDING transfer; its reservations are released and nothing moves")
-            .Accepts<TransferStatusRequest>("application/json").Produces<TransferView>().Produces<BlazeError>(400).Produces<BlazeError>(404);
+            .AcceptsJson<TransferStatusRequest>().Produces<TransferView>().Produces<BlazeError>(400).Produces<BlazeError>(404);
         transfers.MapGet("/{historyId}", Get).WithName("StoreGetTransfer").WithTags("Extensions")
             .WithSummary("Extension: read a transfer (e.g. to poll until completeTransfer)")
             .Produces<TransferView>().Produces<BlazeError>(404);

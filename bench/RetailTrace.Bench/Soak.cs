@@ -223,7 +223,7 @@ public sealed class Soak(string baseUrl, string adminToken, string provider, str
         foreach (var (key, count) in _outcomes.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             var name = key[..key.LastIndexOf(' ')];
-            var lat = _latency.TryGetValue(name, out var l) ? l.Locked(x => x.Order().ToList()) : [];
+            var lat = !key.Contains("skipped") && _latency.TryGetValue(name, out var l) ? l.Locked(x => x.Order().ToList()) : [];
             string P(double q) => lat.Count == 0 ? "" : lat[(int)Math.Min(lat.Count - 1, q * lat.Count)].ToString("F1", CultureInfo.InvariantCulture);
             sb.AppendLine($"| {key} | {count} | {P(0.5)} | {P(0.99)} |");
         }

@@ -15,11 +15,24 @@ public sealed class ServerProcess : IAsyncDisposable
     private Process? _process;
 
     public string BaseUrl { get; }
+    public DatabaseProvider Provider { get; }
+    public string ConnectionString { get; }
 
-    private ServerProcess(Dictionary<string, string> environment, int port)
+    private ServerProcess(Dictionary<string, string> environment, int port, DatabaseProvider provider, string connectionString)
     {
         _environment = environment;
         BaseUrl = $"http://127.0.0.1:{port}";
+        Provider = provider;
+        ConnectionString = connectionString;
+    }
+
+    /// <summary>A DbContext on the server's database (from the test process), to arrange bulk data and assert durable state.</summary>
+    public async Task<T> WithDbAsync<T>(Func<AppDb, Task<T>> work)
+    {
+        var options = new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<AppDb>();
+        Database.Configure(options, Provider, ConnectionString);
+        await using var db = new AppDb(options.Options);
+        return await work(db);
     }
 
     /// <summary>A fresh database of the provider (skipping the test when PostgreSQL is unavailable) and a started server on it.</summary>
@@ -48,7 +61,7 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k.Replace(":", "__")] = v;
-        var server = new ServerProcess(env, FreePort());
+        var server = new ServerProcess(env, FreePort(), provider, connectionString);
         await server.StartAsync();
         return server;
     }
@@ -92,6 +105,9 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
     }
+
+    /// <summary>Changes a setting for the next <see cref="StartAsync()"/> (e.g. turn a background worker on after a crash).</summary>
+    public void Set(string key, string value) => _environment[key.Replace(":", "__")] = value;
 
     public HttpClient Client() => new() { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
 

@@ -33,39 +33,14 @@ public static class Idempotency
         }
 
         request.EnableBuffering();
-        var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(request.Body, context.RequestAborted));
-        hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{request.Method} {request.Path}{request.QueryString}\n{hash}")));
+        var bodyHash = await SHA256.HashDataAsync(request.Body, context.RequestAborted);
         request.Body.Position = 0;
+        var hash = RequestHash(request.Method, request.Path + request.QueryString, bodyHash);
 
         var db = context.RequestServices.GetRequiredService<AppDb>();
         var time = context.RequestServices.GetRequiredService<TimeProvider>();
-        var record = new IdempotencyRecord { Scope = scope, Key = key, RequestHash = hash, CreatedAt = time.GetUtcNow().UtcDateTime };
-        db.IdempotencyRecords.Add(record);
-        try
-        {
-            await db.SaveChangesAsync(context.RequestAborted);
-        }
-        catch (DbUpdateException ex) when (Database.IsUniqueViolation(ex))
-        {
-            db.Entry(record).State = EntityState.Detached;
-            var first = await db.IdempotencyRecords.AsNoTracking().FirstAsync(r => r.Scope == scope && r.Key == key, context.RequestAborted);
-            if (first.RequestHash != hash) await Reject(context, 422, "This Idempotency-Key was already used with a different request.");
-            else if (first.StatusCode == 0)
-            {
-                // A first attempt whose process died leaves its claim behind; release it after a minute.
-                var stale = time.GetUtcNow().UtcDateTime.AddMinutes(-1);
-                await db.IdempotencyRecords.Where(r => r.Id == first.Id && r.StatusCode == 0 && r.CreatedAt < stale).ExecuteDeleteAsync(context.RequestAborted);
-                await Reject(context, 409, "A request with this Idempotency-Key is still being processed; retry shortly.");
-            }
-            else
-            {
-                context.Response.StatusCode = first.StatusCode;
-                context.Response.Headers["Idempotent-Replayed"] = "true";
-                if (first.ContentType is not null) context.Response.ContentType = first.ContentType;
-                if (first.ResponseBody is { Length: > 0 } body) await context.Response.Body.WriteAsync(body, context.RequestAborted);
-            }
-            return;
-        }
+        var record = await ClaimAsync(context, db, time, scope, key, hash);
+        if (record is null) return;
 
         var original = context.Response.Body;
         using var captured = new MemoryStream();
@@ -91,6 +66,61 @@ public static class Idempotency
             if (!stored) await db.IdempotencyRecords.Where(r => r.Id == record.Id).ExecuteDeleteAsync(CancellationToken.None);
         }
     });
+
+    /// <summary>What "the same request" means: method, path with query, and the body's SHA-256.</summary>
+    internal static string RequestHash(string method, string pathAndQuery, byte[] bodySha256) =>
+        Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{method} {pathAndQuery}\n{Convert.ToHexStringLower(bodySha256)}")));
+
+    /// <summary>
+    /// Inserts the claim row; when the key is taken, answers for the first request instead (replay,
+    /// 422 or 409) and returns null. A claim left by a process that died mid-request is released after
+    /// a minute and the request claims the key anew.
+    /// </summary>
+    private static async Task<IdempotencyRecord?> ClaimAsync(HttpContext context, AppDb db, TimeProvider time, string scope, string key, string hash)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var record = new IdempotencyRecord { Scope = scope, Key = key, RequestHash = hash, CreatedAt = time.GetUtcNow().UtcDateTime };
+            db.IdempotencyRecords.Add(record);
+            try
+            {
+                await db.SaveChangesAsync(context.RequestAborted);
+                return record;
+            }
+            catch (DbUpdateException ex) when (Database.IsUniqueViolation(ex))
+            {
+                db.Entry(record).State = EntityState.Detached;
+            }
+            var first = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.Scope == scope && r.Key == key, context.RequestAborted);
+            if (first is null)
+            {
+                if (attempt == 0) continue; // released between our insert and our read
+                await Reject(context, 409, "A request with this Idempotency-Key is still being processed; retry shortly.");
+                return null;
+            }
+            if (first.RequestHash != hash)
+            {
+                await Reject(context, 422, "This Idempotency-Key was already used with a different request.");
+                return null;
+            }
+            if (first.StatusCode != 0)
+            {
+                context.Response.StatusCode = first.StatusCode;
+                context.Response.Headers["Idempotent-Replayed"] = "true";
+                if (first.ContentType is not null) context.Response.ContentType = first.ContentType;
+                if (first.ResponseBody is { Length: > 0 } body) await context.Response.Body.WriteAsync(body, context.RequestAborted);
+                return null;
+            }
+            var stale = time.GetUtcNow().UtcDateTime.AddMinutes(-1);
+            var released = await db.IdempotencyRecords.Where(r => r.Id == first.Id && r.StatusCode == 0 && r.CreatedAt < stale)
+                .ExecuteDeleteAsync(context.RequestAborted);
+            if (released == 0 || attempt > 0)
+            {
+                await Reject(context, 409, "A request with this Idempotency-Key is still being processed; retry shortly.");
+                return null;
+            }
+        }
+    }
 
     /// <summary>Keys are per caller: the admin API, or the store (shop) the developer key fixes.</summary>
     private static string? Scope(HttpContext context) =>

@@ -57,6 +57,40 @@ public abstract class IdempotencyTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_claim_left_by_a_crashed_first_attempt_is_taken_over_after_a_minute()
+    {
+        var key = Guid.NewGuid().ToString();
+        var name = "Crashed " + key[..8];
+        var body = System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new { name }));
+        var hash = RetailTrace.Common.Idempotency.RequestHash("POST", "/admin/v1/brands", System.Security.Cryptography.SHA256.HashData(body));
+        await app.WithDbAsync(async db =>
+        {
+            db.IdempotencyRecords.Add(new RetailTrace.Data.IdempotencyRecord { Scope = "admin", Key = key, RequestHash = hash, CreatedAt = DateTime.UtcNow.AddMinutes(-2) });
+            await db.SaveChangesAsync(Ct);
+        });
+        var (status, _, replayed) = await PostBrand(key, name);
+        Assert.Equal(201, status);
+        Assert.False(replayed);
+        Assert.Equal(1, await BrandCount(name));
+    }
+
+    [Fact]
+    public async Task A_fresh_claim_of_a_running_first_attempt_answers_409()
+    {
+        var key = Guid.NewGuid().ToString();
+        var name = "Running " + key[..8];
+        var body = System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new { name }));
+        var hash = RetailTrace.Common.Idempotency.RequestHash("POST", "/admin/v1/brands", System.Security.Cryptography.SHA256.HashData(body));
+        await app.WithDbAsync(async db =>
+        {
+            db.IdempotencyRecords.Add(new RetailTrace.Data.IdempotencyRecord { Scope = "admin", Key = key, RequestHash = hash, CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync(Ct);
+        });
+        Assert.Equal(409, (await PostBrand(key, name)).Status);
+        Assert.Equal(0, await BrandCount(name));
+    }
+
+    [Fact]
     public async Task Writes_without_a_key_are_not_deduplicated()
     {
         var name = "NoKey " + Guid.NewGuid().ToString("N")[..8];

@@ -11,14 +11,6 @@ using RetailTrace.Tests.Infrastructure;
 
 namespace RetailTrace.Tests.Exports;
 
-/// <summary>A clock the test moves by hand.</summary>
-public sealed class ManualTime(DateTimeOffset start) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = start;
-    public override DateTimeOffset GetUtcNow() => Now;
-    public void Advance(TimeSpan by) => Now += by;
-}
-
 /// <summary>
 /// A second RetailTrace host over the fixture's database with a hand-moved clock and its own export
 /// directory: a stand-in for one server process. Tokens issued by the fixture work here too (same

@@ -67,7 +67,7 @@ Database__Provider=$([ "$PROVIDER" = postgres ] && echo Postgres || echo Sqlite)
   dotnet "$APP_DLL" --urls "http://127.0.0.1:$APP_PORT" >"$WORK/server.log" 2>&1 & APID=$!; PIDS+=("$APID")
 wait_ready "http://127.0.0.1:$APP_PORT/readyz"
 SEED_START=$(date +%s.%N)
-dotnet "$BENCH_DLL" seed "http://127.0.0.1:$APP_PORT" "$ADMIN_TOKEN" "$SCALE" "$POOL_DIR"
+dotnet "$BENCH_DLL" seed "http://127.0.0.1:$APP_PORT" "$ADMIN_TOKEN" "$SCALE" "$POOL_DIR" "$PROVIDER" "$APP_CS"
 SEED_SECONDS=$(echo "$(date +%s.%N) - $SEED_START" | bc)
 # shellcheck disable=SC1091
 source "$POOL_DIR/env.sh"

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using RetailTrace.Data;
 
 namespace RetailTrace.Store;
@@ -61,45 +62,66 @@ public static class ProductBatchFields
     private static readonly HashSet<string> Columns =
         [.. ServerSet, "productId", "status", "purchasedDate", "sku", "productName", "trackPackageLabel", "metrcTagId", "lotId", "archived", "unsellable"];
 
-    public static JsonObject ToJson(ProductBatch b)
+    private static readonly JsonEncodedText[] Names = [.. All.Select(f => JsonEncodedText.Encode(f.Name))];
+
+    /// <summary>
+    /// Writes the batch straight to the response (no intermediate JsonObject per row): columns from
+    /// the entity, every other field from its stored document as sent, else the documented default.
+    /// </summary>
+    public static void Write(Utf8JsonWriter w, ProductBatch b)
     {
-        var doc = JsonNode.Parse(b.Document) as JsonObject ?? [];
-        var o = new JsonObject();
-        foreach (var f in All)
+        using var doc = JsonDocument.Parse(b.Document);
+        var stored = doc.RootElement.ValueKind == JsonValueKind.Object ? doc.RootElement : default;
+        w.WriteStartObject();
+        for (var i = 0; i < All.Length; i++)
         {
-            o[f.Name] = f.Name switch
+            var f = All[i];
+            w.WritePropertyName(Names[i]);
+            switch (f.Name)
             {
-                "id" => b.Id,
-                "companyId" => b.CompanyId,
-                "shopId" => b.ShopId,
-                "created" => b.Created,
-                "modified" => b.Modified,
-                "deleted" => b.Deleted,
-                "updated" => false,
-                "productId" => b.ProductId,
-                "quantity" => Qty.ToDecimal(b.Quantity),
-                "sku" => b.Sku,
-                "purchasedDate" => b.PurchasedDate,
-                "status" => b.Status,
-                "productName" => b.ProductName,
-                "trackPackageLabel" => b.TrackPackageLabel,
-                "metrcTagId" => b.MetrcTagId,
-                "lotId" => b.LotId,
-                "archived" => b.Archived,
-                "unsellable" => b.Unsellable,
-                _ => doc[f.Name] is { } v ? v.DeepClone() : DefaultOf(f),
-            };
+                case "id": w.WriteStringValue(b.Id); break;
+                case "companyId": w.WriteStringValue(b.CompanyId); break;
+                case "shopId": w.WriteStringValue(b.ShopId); break;
+                case "created": w.WriteNumberValue(b.Created); break;
+                case "modified": w.WriteNumberValue(b.Modified); break;
+                case "deleted": w.WriteBooleanValue(b.Deleted); break;
+                case "updated": w.WriteBooleanValue(false); break;
+                case "productId": w.WriteStringValue(b.ProductId); break;
+                case "quantity": w.WriteNumberValue(Qty.ToDecimal(b.Quantity)); break;
+                case "sku": WriteNullable(w, b.Sku); break;
+                case "purchasedDate": if (b.PurchasedDate is { } purchased) w.WriteNumberValue(purchased); else w.WriteNullValue(); break;
+                case "status": w.WriteStringValue(b.Status); break;
+                case "productName": WriteNullable(w, b.ProductName); break;
+                case "trackPackageLabel": WriteNullable(w, b.TrackPackageLabel); break;
+                case "metrcTagId": WriteNullable(w, b.MetrcTagId); break;
+                case "lotId": WriteNullable(w, b.LotId); break;
+                case "archived": w.WriteBooleanValue(b.Archived); break;
+                case "unsellable": w.WriteBooleanValue(b.Unsellable); break;
+                default:
+                    if (stored.ValueKind == JsonValueKind.Object && stored.TryGetProperty(f.Name, out var value)) value.WriteTo(w);
+                    else WriteDefault(w, f);
+                    break;
+            }
         }
-        return o;
+        w.WriteEndObject();
     }
 
-    private static JsonNode? DefaultOf(Field f) => f.Default switch
+    private static void WriteNullable(Utf8JsonWriter w, string? value)
     {
-        int i => JsonValue.Create(i),
-        bool x => JsonValue.Create(x),
-        string s => JsonValue.Create(s),
-        _ => null,
-    };
+        if (value is null) w.WriteNullValue();
+        else w.WriteStringValue(value);
+    }
+
+    private static void WriteDefault(Utf8JsonWriter w, Field f)
+    {
+        switch (f.Default)
+        {
+            case int i: w.WriteNumberValue(i); break;
+            case bool x: w.WriteBooleanValue(x); break;
+            case string s: w.WriteStringValue(s); break;
+            default: w.WriteNullValue(); break;
+        }
+    }
 
     /// <summary>Checks the documented, client-settable fields of <paramref name="body"/> against their wire types; unknown fields are ignored.</summary>
     public static Dictionary<string, string> Validate(JsonObject body)
@@ -149,4 +171,17 @@ public static class ProductBatchFields
         }
         batch.Document = doc.ToJsonString();
     }
+}
+
+/// <summary>A product batch on the wire: serializes through <see cref="ProductBatchFields.Write"/>.</summary>
+[JsonConverter(typeof(ProductBatchJsonConverter))]
+public sealed record ProductBatchJson(ProductBatch Batch);
+
+public sealed class ProductBatchJsonConverter : JsonConverter<ProductBatchJson>
+{
+    public override ProductBatchJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("Product batches are only written.");
+
+    public override void Write(Utf8JsonWriter writer, ProductBatchJson value, JsonSerializerOptions options) =>
+        ProductBatchFields.Write(writer, value.Batch);
 }

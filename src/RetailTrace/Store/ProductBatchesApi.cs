@@ -73,10 +73,10 @@ public static class ProductBatchesApi
     private static IQueryable<ProductBatch> Visible(AppDb db, StoreCaller caller) =>
         db.ProductBatches.AsNoTracking().Where(b => b.ShopId == caller.ShopId && !b.Deleted);
 
-    private static async Task<SearchResult<JsonObject>> PageAsync(IQueryable<ProductBatch> query, int offset, int size)
+    private static async Task<SearchResult<ProductBatchJson>> PageAsync(IQueryable<ProductBatch> query, int offset, int size)
     {
         var total = await query.LongCountAsync();
         var rows = await query.OrderByDescending(b => b.Modified).ThenByDescending(b => b.Id).Skip(offset).Take(size).ToListAsync();
-        return new SearchResult<JsonObject>(rows.Select(ProductBatchFields.ToJson).ToList(), offset, size, total);
+        return new SearchResult<ProductBatchJson>(rows.Select(b => new ProductBatchJson(b)).ToList(), offset, size, total);
     }
 }

@@ -24,6 +24,7 @@ INSERT=$(get baseline_insert 2); MEMORY=$(get baseline_store_page_from_memory 2)
   row "baseline: store page of 100 from memory" baseline_store_page_from_memory "1.00" "—"
   row "store batches?limit=100" store_batches_limit100 "$(ratio "$(get store_batches_limit100 2)" "$MEMORY") of memory" "≥ 0.50"
   row "brand batches page 1" brand_batches_page1 "1.00" "—"
+  row "brand batches, middle 10% of pages" brand_batches_middle_pages "p99 $(ratio "$(get brand_batches_middle_pages 4)" "$(get brand_batches_page1 4)")× page 1" "≤ 2×"
   row "brand batches, last 10% of pages" brand_batches_deep_pages "p99 $(ratio "$(get brand_batches_deep_pages 4)" "$(get brand_batches_page1 4)")× page 1" "≤ 2×"
   echo
   echo "| one-off | seconds | peak RSS MiB | ratio | target |"

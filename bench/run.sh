@@ -79,6 +79,9 @@ load import_100_items "$APID" "$APP" import.lua
 load store_batches_limit100 "$APID" "$APP" get.lua PATH_PREFIX="/api/v1/partner/store/batches?limit=100" PARTNER_KEY_HDR="$PARTNER_KEY" DEV_KEY_HDR="$DEV_KEY"
 curl -s "$APP/api/v1/partner/store/batches?limit=100" -H "partner_key: $PARTNER_KEY" -H "Authorization: $DEV_KEY" >"$WORK/store_page.json"
 load brand_batches_page1 "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/batches/?page=1" BEARER="$BTOKEN"
+# The deepest pages of an OFFSET walk are the middle ones (a page is read from the nearer end), plus the last tenth.
+MID_FROM=$(( BRAND_BATCH_PAGES * 9 / 20 )); MID_TO=$(( BRAND_BATCH_PAGES * 11 / 20 ))
+load brand_batches_middle_pages "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/batches/?page=" PAGE_FROM=$MID_FROM PAGE_TO=$MID_TO BEARER="$BTOKEN"
 DEEP_FROM=$(( BRAND_BATCH_PAGES * 9 / 10 )); DEEP_TO=$(( BRAND_BATCH_PAGES - 1 ))
 load brand_batches_deep_pages "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/batches/?page=" PAGE_FROM=$DEEP_FROM PAGE_TO=$DEEP_TO BEARER="$BTOKEN"
 

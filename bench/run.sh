@@ -15,7 +15,12 @@ export LUA_DIR="$HERE/lua" POOL_DIR="$WORK/pools" THREADS RUN_ID="r$(date +%s)"
 ADMIN_TOKEN=bench-admin-token
 APP_PORT=5100 BASE_PORT=5101
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -n "${PGBIN:-}" ] && $PGRUN "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; }
+# KEEP_WORK=1 keeps the databases, logs and id pools in $WORK for a look afterwards.
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "${PGBIN:-}" ]; then $PGRUN "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+  if [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
+}
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
@@ -53,6 +58,7 @@ load() { # name pid url script [extra env...]
   printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$name" "$rps" "$p50" "$p99" "$errs" "$(peak_mib "$pid")" | tee -a "$RESULTS"
 }
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== baselines ($PROVIDER)"
 dotnet "$BENCH_DLL" baseline "$PROVIDER" "$BASE_CS" "http://127.0.0.1:$BASE_PORT" >"$WORK/baseline.log" 2>&1 & BPID=$!; PIDS+=("$BPID")
 sleep 2; wait_ready "http://127.0.0.1:$BASE_PORT/healthz" 2>/dev/null || true
@@ -111,8 +117,15 @@ sleep 2; wait_ready "http://127.0.0.1:$BASE_PORT/healthz" 2>/dev/null || true
 load baseline_store_page_from_memory "$BPID" "http://127.0.0.1:$BASE_PORT/memory-batches" get.lua PATH_PREFIX="/memory-batches"
 kill "$BPID"
 
-echo "== export raw baseline"
-RAW_LINE=$(dotnet "$BENCH_DLL" export-raw "$PROVIDER" "$APP_CS" "$DISPENSARY_UUID" "$WORK/raw-export.json")
-echo "$RAW_LINE"
+echo "== export: raw baseline and the generator alone, each in its own process, twice (the faster run counts)"
+RAW_LINES=() GEN_LINES=()
+for _ in 1 2; do
+  RAW_LINES+=("$(dotnet "$BENCH_DLL" export-raw "$PROVIDER" "$APP_CS" "$DISPENSARY_UUID" "$WORK/raw-export.json")")
+  GEN_LINES+=("$(dotnet "$BENCH_DLL" export-generator "$PROVIDER" "$APP_CS" "$DISPENSARY_UUID" "$WORK/gen-export.json")")
+done
+printf "%s\n" "${RAW_LINES[@]}" "${GEN_LINES[@]}"
+fastest() { printf "%s\n" "$@" | sort -t= -k2 -n | head -1; }
+RAW_LINE=$(fastest "${RAW_LINES[@]}"); GEN_LINE=$(fastest "${GEN_LINES[@]}")
+LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
 
-"$HERE/report.sh" "$PROVIDER" "$SCALE" "$DURATION" "$RESULTS" "$SEED_SECONDS" "$MINT_MEDIAN" "$EXPORT_SECONDS" "$EXPORT_PEAK" "$RAW_LINE"
+"$HERE/report.sh" "$PROVIDER" "$SCALE" "$DURATION" "$RESULTS" "$SEED_SECONDS" "$MINT_MEDIAN" "$EXPORT_SECONDS" "$EXPORT_PEAK" "$RAW_LINE" "$GEN_LINE" "$LOAD_START" "$LOAD_AVG"

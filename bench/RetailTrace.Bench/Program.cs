@@ -6,11 +6,13 @@ using RetailTrace.Bench;
 //   seed <base url> <admin token> <scale> <out dir> <sqlite|postgres> <cs>
 //                                                            fill a running server: APIs + bulk rows through its EF model
 //   export-raw <sqlite|postgres> <cs> <dispensary> <file>    bare SELECT … ORDER BY streamed to grouped JSON
+//   export-generator <sqlite|postgres> <cs> <dispensary> <file>  the production ExportGenerator alone, same output
 return args switch
 {
     ["baseline", var provider, var cs, var urls] => await Run(() => Baseline.RunAsync(provider, cs, urls)),
     ["baseline", var provider, var cs, var urls, var storePage] => await Run(() => Baseline.RunAsync(provider, cs, urls, storePage)),
     ["export-raw", var provider, var cs, var dispensary, var file] => await Run(() => RawExport.RunAsync(provider, cs, dispensary, file)),
+    ["export-generator", var provider, var cs, var dispensary, var file] => await Run(() => GeneratorExport.RunAsync(provider, cs, dispensary, file)),
     ["seed", var url, var token, var scale, var outDir, var provider, var cs] =>
         await Run(() => new Seed(url, token, double.Parse(scale, System.Globalization.CultureInfo.InvariantCulture), outDir, new BulkSeed(provider, cs)).RunAsync()),
     _ => Usage(),

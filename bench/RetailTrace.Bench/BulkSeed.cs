@@ -70,9 +70,10 @@ public sealed class BulkSeed(string provider, string connectionString)
         }).ToList();
         await SaveAsync(sales);
 
+        // Time-ordered (version 7) LucidIDs, as minting makes them.
         var items = parts.SelectMany(part => Enumerable.Range(0, 50).Select(_ => new LucidItem
         {
-            Id = Guid.NewGuid(), CaseId = part.CaseId, PackagedProductId = pp, BrandId = brand, State = ItemStates.InInventory,
+            Id = Guid.CreateVersion7(_now), CaseId = part.CaseId, PackagedProductId = pp, BrandId = brand, State = ItemStates.InInventory,
             DispensaryId = dispensary, InventoryPackageId = part.Id, UpdatedAt = _now,
         })).ToList();
         for (var i = 0; i < sold; i++)
@@ -102,6 +103,19 @@ public sealed class BulkSeed(string provider, string connectionString)
                 """);
         }
         return items.Skip(sold).Select(i => ShortUuid.Encode(i.Id)).ToList();
+    }
+
+    /// <summary>
+    /// PostgreSQL: VACUUM ANALYZE, which autovacuum would have done long before a live database held this
+    /// much (without it, index-only scans visit the heap and the planner has no statistics). SQLite: nothing,
+    /// as the server never runs ANALYZE itself.
+    /// </summary>
+    public async Task SettleAsync()
+    {
+        if (!provider.Equals("postgres", StringComparison.OrdinalIgnoreCase)) return;
+        await using var db = NewDb();
+        db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
+        await db.Database.ExecuteSqlRawAsync("VACUUM ANALYZE");
     }
 
     /// <summary><paramref name="count"/> batches of the brand as <c>batches/create/</c> stores them, each updated at its own instant.</summary>

@@ -66,6 +66,8 @@ public sealed class Seed(string baseUrl, string adminToken, double scale, string
 
         var store = await SeedStoreAsync(admin);
         Log(started, "store batches");
+        await Bulk.SettleAsync();
+        Log(started, "settled");
 
         await File.WriteAllTextAsync(Path.Combine(outDir, "env.sh"), $"""
             export DTOKEN='{dtoken}'

@@ -83,7 +83,8 @@ public static class ProductBatchFields
             Array.Clear(has, 0, All.Length);
             if (doc.RootElement.ValueKind == JsonValueKind.Object)
                 foreach (var property in doc.RootElement.EnumerateObject())
-                    if (Positions.TryGetValue(property.Name, out var at)) { stored[at] = property.Value; has[at] = true; }
+                    // A stored null reads as absent (the documented default), as the JsonObject merge did.
+                    if (property.Value.ValueKind != JsonValueKind.Null && Positions.TryGetValue(property.Name, out var at)) { stored[at] = property.Value; has[at] = true; }
             w.WriteStartObject();
             for (var i = 0; i < All.Length; i++)
             {

@@ -15,7 +15,12 @@ export LUA_DIR="$HERE/lua" POOL_DIR="$WORK/pools" THREADS RUN_ID="r$(date +%s)"
 ADMIN_TOKEN=bench-admin-token
 APP_PORT=5100 BASE_PORT=5101
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -n "${PGBIN:-}" ] && $PGRUN "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; }
+# KEEP_WORK=1 keeps the databases, logs and id pools in $WORK for a look afterwards.
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "${PGBIN:-}" ]; then $PGRUN "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+  if [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
+}
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
@@ -53,6 +58,7 @@ load() { # name pid url script [extra env...]
   printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$name" "$rps" "$p50" "$p99" "$errs" "$(peak_mib "$pid")" | tee -a "$RESULTS"
 }
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== baselines ($PROVIDER)"
 dotnet "$BENCH_DLL" baseline "$PROVIDER" "$BASE_CS" "http://127.0.0.1:$BASE_PORT" >"$WORK/baseline.log" 2>&1 & BPID=$!; PIDS+=("$BPID")
 sleep 2; wait_ready "http://127.0.0.1:$BASE_PORT/healthz" 2>/dev/null || true
@@ -67,7 +73,7 @@ Database__Provider=$([ "$PROVIDER" = postgres ] && echo Postgres || echo Sqlite)
   dotnet "$APP_DLL" --urls "http://127.0.0.1:$APP_PORT" >"$WORK/server.log" 2>&1 & APID=$!; PIDS+=("$APID")
 wait_ready "http://127.0.0.1:$APP_PORT/readyz"
 SEED_START=$(date +%s.%N)
-dotnet "$BENCH_DLL" seed "http://127.0.0.1:$APP_PORT" "$ADMIN_TOKEN" "$SCALE" "$POOL_DIR"
+dotnet "$BENCH_DLL" seed "http://127.0.0.1:$APP_PORT" "$ADMIN_TOKEN" "$SCALE" "$POOL_DIR" "$PROVIDER" "$APP_CS"
 SEED_SECONDS=$(echo "$(date +%s.%N) - $SEED_START" | bc)
 # shellcheck disable=SC1091
 source "$POOL_DIR/env.sh"
@@ -79,6 +85,9 @@ load import_100_items "$APID" "$APP" import.lua
 load store_batches_limit100 "$APID" "$APP" get.lua PATH_PREFIX="/api/v1/partner/store/batches?limit=100" PARTNER_KEY_HDR="$PARTNER_KEY" DEV_KEY_HDR="$DEV_KEY"
 curl -s "$APP/api/v1/partner/store/batches?limit=100" -H "partner_key: $PARTNER_KEY" -H "Authorization: $DEV_KEY" >"$WORK/store_page.json"
 load brand_batches_page1 "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/batches/?page=1" BEARER="$BTOKEN"
+# The deepest pages of an OFFSET walk are the middle ones (a page is read from the nearer end), plus the last tenth.
+MID_FROM=$(( BRAND_BATCH_PAGES * 9 / 20 )); MID_TO=$(( BRAND_BATCH_PAGES * 11 / 20 ))
+load brand_batches_middle_pages "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/batches/?page=" PAGE_FROM=$MID_FROM PAGE_TO=$MID_TO BEARER="$BTOKEN"
 DEEP_FROM=$(( BRAND_BATCH_PAGES * 9 / 10 )); DEEP_TO=$(( BRAND_BATCH_PAGES - 1 ))
 load brand_batches_deep_pages "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/batches/?page=" PAGE_FROM=$DEEP_FROM PAGE_TO=$DEEP_TO BEARER="$BTOKEN"
 
@@ -108,8 +117,15 @@ sleep 2; wait_ready "http://127.0.0.1:$BASE_PORT/healthz" 2>/dev/null || true
 load baseline_store_page_from_memory "$BPID" "http://127.0.0.1:$BASE_PORT/memory-batches" get.lua PATH_PREFIX="/memory-batches"
 kill "$BPID"
 
-echo "== export raw baseline"
-RAW_LINE=$(dotnet "$BENCH_DLL" export-raw "$PROVIDER" "$APP_CS" "$DISPENSARY_UUID" "$WORK/raw-export.json")
-echo "$RAW_LINE"
+echo "== export: raw baseline and the generator alone, each in its own process, twice (the faster run counts)"
+RAW_LINES=() GEN_LINES=()
+for _ in 1 2; do
+  RAW_LINES+=("$(dotnet "$BENCH_DLL" export-raw "$PROVIDER" "$APP_CS" "$DISPENSARY_UUID" "$WORK/raw-export.json")")
+  GEN_LINES+=("$(dotnet "$BENCH_DLL" export-generator "$PROVIDER" "$APP_CS" "$DISPENSARY_UUID" "$WORK/gen-export.json")")
+done
+printf "%s\n" "${RAW_LINES[@]}" "${GEN_LINES[@]}"
+fastest() { printf "%s\n" "$@" | sort -t= -k2 -n | head -1; }
+RAW_LINE=$(fastest "${RAW_LINES[@]}"); GEN_LINE=$(fastest "${GEN_LINES[@]}")
+LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
 
-"$HERE/report.sh" "$PROVIDER" "$SCALE" "$DURATION" "$RESULTS" "$SEED_SECONDS" "$MINT_MEDIAN" "$EXPORT_SECONDS" "$EXPORT_PEAK" "$RAW_LINE"
+"$HERE/report.sh" "$PROVIDER" "$SCALE" "$DURATION" "$RESULTS" "$SEED_SECONDS" "$MINT_MEDIAN" "$EXPORT_SECONDS" "$EXPORT_PEAK" "$RAW_LINE" "$GEN_LINE" "$LOAD_START" "$LOAD_AVG"

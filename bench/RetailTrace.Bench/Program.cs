@@ -3,16 +3,20 @@ using RetailTrace.Bench;
 // Bench helper verbs (see bench/run.sh):
 //   baseline <sqlite|postgres> <connection string> <urls>   raw-limit server (/echo, /insert)
 //   baseline ... <store page json>                           + GET /memory-batches serving that page from memory
-//   seed <base url> <admin token> <scale> <out dir>          fill a running server through its APIs
+//   seed <base url> <admin token> <scale> <out dir> <sqlite|postgres> <cs>
+//                                                            fill a running server: APIs + bulk rows through its EF model
 //   export-raw <sqlite|postgres> <cs> <dispensary> <file>    bare SELECT … ORDER BY streamed to grouped JSON
 //   soak <url> <admin token> <provider> <cs> <server pid> <seconds> <ops/s> <report.md>   steady mixed load + reconciliation (bench/soak.sh)
+//   export-generator <sqlite|postgres> <cs> <dispensary> <file>  the production ExportGenerator alone, same output
 return args switch
 {
     ["baseline", var provider, var cs, var urls] => await Run(() => Baseline.RunAsync(provider, cs, urls)),
     ["baseline", var provider, var cs, var urls, var storePage] => await Run(() => Baseline.RunAsync(provider, cs, urls, storePage)),
     ["export-raw", var provider, var cs, var dispensary, var file] => await Run(() => RawExport.RunAsync(provider, cs, dispensary, file)),
-    ["seed", var url, var token, var scale, var outDir] => await Run(() => new Seed(url, token, double.Parse(scale, System.Globalization.CultureInfo.InvariantCulture), outDir).RunAsync()),
     ["soak", var url, var token, var provider, var cs, var pid, var secs, var rate, var report] => await Run(() => new Soak(url, token, provider, cs, int.Parse(pid), int.Parse(secs), int.Parse(rate), report).RunAsync()),
+    ["export-generator", var provider, var cs, var dispensary, var file] => await Run(() => GeneratorExport.RunAsync(provider, cs, dispensary, file)),
+    ["seed", var url, var token, var scale, var outDir, var provider, var cs] =>
+        await Run(() => new Seed(url, token, double.Parse(scale, System.Globalization.CultureInfo.InvariantCulture), outDir, new BulkSeed(provider, cs)).RunAsync()),
     _ => Usage(),
 };
 
@@ -24,6 +28,6 @@ static async Task<int> Run(Func<Task> work)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: RetailTrace.Bench baseline <sqlite|postgres> <cs> <urls> | seed <base url> <admin token> <scale> <out dir>");
+    Console.Error.WriteLine("usage: RetailTrace.Bench baseline <sqlite|postgres> <cs> <urls> | seed <base url> <admin token> <scale> <out dir> <sqlite|postgres> <cs> | export-raw <sqlite|postgres> <cs> <dispensary> <file>");
     return 2;
 }

@@ -6,13 +6,14 @@ using System.Text.Json.Nodes;
 namespace RetailTrace.Bench;
 
 /// <summary>
-/// Fills a running server through its own public APIs (the same code paths production traffic takes):
-/// tenants, a brand catalog, minted cases imported into package UIDs, sold transactions, brand batches
-/// and store batches with stock. Writes credentials and the id pools the load scripts draw from.
+/// Fills a running server: tenants, tokens, the catalog, one exemplar of every row kind and the cases
+/// the import benchmark imports go through its public APIs; the bulk (LucidIDs, imports, sales, brand
+/// and store batches) is written by <see cref="BulkSeed"/> through the server's own EF model, because
+/// a million LucidIDs through the APIs one case at a time takes tens of minutes. Writes credentials and the id pools the load scripts draw from.
 /// At scale 1: 1,000,000 LucidIDs in 20,000 cases under 10,000 package UIDs, 200,000 transactions,
 /// 100,000 brand batches, 100,000 store batches.
 /// </summary>
-public sealed class Seed(string baseUrl, string adminToken, double scale, string outDir)
+public sealed class Seed(string baseUrl, string adminToken, double scale, string outDir, BulkSeed Bulk)
 {
     private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(5) };
     private const int Parallelism = 16;
@@ -42,30 +43,13 @@ public sealed class Seed(string baseUrl, string adminToken, double scale, string
         var ppUuid = (string)pp["uuid"]!;
         Log(started, "catalog ready");
 
-        // Cases of 50 LucidIDs, two per package UID, imported.
+        // The bulk (cases, LucidIDs, imports, sales): rows written straight through the server's own EF model.
         var cases = N(20_000);
-        var inventory = new ConcurrentBag<(int Index, string[] Ids)>();
-        await Parallel.ForEachAsync(Enumerable.Range(0, cases), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, _) =>
-        {
-            var minted = await Created(b, "/api/v1.5/cases/create/", new { contents = new[] { new { packaged_product_uuid = ppUuid, quantity = 50 } } });
-            var caseUuid = (string)minted["case_uuid"]!;
-            await Ok(d, "/api/v1.2/caseids/import/", new
-            {
-                case_uuid = caseUuid, packaged_product_uuid = ppUuid, pos_product_id = "bench-product",
-                pos_inventory_id = $"inv-{i / 2}", package_uid = $"BENCH-PKG-{i / 2:D6}",
-            });
-            inventory.Add((i, minted["contents"]![0]!["lucid_ids"]!.AsArray().Select(x => (string)x!).ToArray()));
-        });
-        Log(started, $"{cases} cases minted and imported");
-
-        // Transactions of one LucidID each; the rest of the inventory feeds the complete benchmark.
-        var ids = inventory.OrderBy(x => x.Index).SelectMany(x => x.Ids).ToList();
-        var sold = Math.Min(N(200_000), ids.Count / 2);
-        await Parallel.ForEachAsync(Enumerable.Range(0, sold), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, _) =>
-            await Ok(d, "/api/v1.2/transactions/complete/", new { performed_at = "2024-06-01T12:00:00Z", order_id = $"seed-{i}", items = new[] { ids[i] } }));
+        var sold = Math.Min(N(200_000), cases * 25);
+        var inventory = await Bulk.LucidItemsAsync(dispensaryUuid, ppUuid, cases, sold);
         await File.WriteAllLinesAsync(Path.Combine(outDir, "complete_pool.txt"),
-            ids.Skip(sold).Chunk(5).Where(c => c.Length == 5).Select(c => string.Join(",", c.Select(x => $"\"{x}\""))));
-        Log(started, $"{sold} transactions");
+            inventory.Chunk(5).Where(c => c.Length == 5).Select(c => string.Join(",", c.Select(x => $"\"{x}\""))));
+        Log(started, $"{cases} cases of 50 LucidIDs imported under {(cases + 1) / 2} package UIDs, {sold} sold in transactions");
 
         // Cases of 100 LucidIDs left unimported, for the import benchmark.
         var importPool = new ConcurrentBag<string>();
@@ -77,12 +61,13 @@ public sealed class Seed(string baseUrl, string adminToken, double scale, string
         await File.WriteAllLinesAsync(Path.Combine(outDir, "import_pool.txt"), importPool);
         Log(started, "import pool minted");
 
-        await Parallel.ForEachAsync(Enumerable.Range(0, N(100_000)), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, _) =>
-            await Created(b, "/api/v1.5/batches/create/", new { name = $"Bench batch {i}", regulatory_id = $"REG-{i}" }));
+        await Bulk.BrandBatchesAsync(brandUuid, N(100_000) - 1);
         Log(started, "brand batches");
 
         var store = await SeedStoreAsync(admin);
         Log(started, "store batches");
+        await Bulk.SettleAsync();
+        Log(started, "settled");
 
         await File.WriteAllTextAsync(Path.Combine(outDir, "env.sh"), $"""
             export DTOKEN='{dtoken}'
@@ -106,18 +91,21 @@ public sealed class Seed(string baseUrl, string adminToken, double scale, string
         var products = new string[100];
         for (var i = 0; i < products.Length; i++)
             products[i] = (string)(await Created(admin, "/admin/v1/store/products", new { shop_id = shop, name = $"Product {i}", sku = $"SKU-{i}" }))["id"]!;
-        await Parallel.ForEachAsync(Enumerable.Range(0, N(100_000)), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, _) =>
-        {
-            var batch = await Created(admin, "/admin/v1/store/batches", new Dictionary<string, object>
-            {
-                ["shop_id"] = shop, ["productId"] = products[i % products.Length], ["lotId"] = $"LOT-{i}",
-                ["trackPackageLabel"] = $"1A4000000000000000{i:D6}", ["purchasedDate"] = 1_700_000_000_000L + i * 60_000L, ["status"] = "READY_FOR_SALE",
-            });
-            if (i % 10 == 0)
-                await Send(admin, HttpMethod.Put, "/admin/v1/store/batch-quantities", new { shop_id = shop, batch_id = (string)batch["id"]!, inventory_id = room, quantity = 100 });
-        });
+        // One batch per product through the API (the exemplars), the rest as copies of them with their own ids,
+        // lots, labels and purchase dates; every tenth with stock in the room.
+        var exemplars = new List<string>();
+        for (var i = 0; i < Math.Min(products.Length, N(100_000)); i++)
+            exemplars.Add((string)(await Created(admin, "/admin/v1/store/batches", StoreBatch(shop, products[i], i)))["id"]!);
+        await Bulk.StoreBatchesAsync(exemplars, room, N(100_000));
         return (partnerKey, devKey);
     }
+
+    private static Dictionary<string, object> StoreBatch(string shop, string product, int i) => new()
+    {
+        ["shop_id"] = shop, ["productId"] = product, ["lotId"] = $"LOT-{i}", ["trackPackageLabel"] = $"1A4000000000000000{i:D6}",
+        ["purchasedDate"] = 1_700_000_000_000L + i * 60_000L, ["status"] = "READY_FOR_SALE", ["thc"] = 21.5, ["cbd"] = 0.4,
+        ["vendorName"] = "Bench Vendor", ["notes"] = new[] { new { message = "bench" } },
+    };
 
     private HttpClient Auth(AuthenticationHeaderValue header)
     {

@@ -25,10 +25,25 @@ public static class DrfPagination
         var count = await ordered.LongCountAsync(ct);
         var pages = count == 0 ? 1 : (count + PageSize - 1) / PageSize;
         if (!TryPageNumber(request, pages, out var page)) return Drf.Detail(StatusCodes.Status404NotFound, InvalidPage);
-        var rows = await ordered.Skip((int)((page - 1) * PageSize)).Take(PageSize).ToListAsync(ct);
+        var rows = await PageRowsAsync(ordered, count, page, ct);
         var next = page < pages ? Link(request, page + 1) : null;
         var previous = page > 1 ? Link(request, page - 1) : null;
         return Drf.Ok(new DrfPage<T>(count, next, previous, rows.Select(map).ToList()));
+    }
+
+    /// <summary>
+    /// The rows of one page, read from whichever end of the order is nearer: pages in the second half
+    /// walk the reversed order and are reversed back, so the skipped rows are at most half the list and
+    /// the last pages cost what the first ones do (an OFFSET deep into the list walks every row before it).
+    /// </summary>
+    private static async Task<List<TRow>> PageRowsAsync<TRow>(IQueryable<TRow> ordered, long count, long page, CancellationToken ct)
+    {
+        var skip = (page - 1) * PageSize;
+        if (skip <= count / 2) return await ordered.Skip((int)skip).Take(PageSize).ToListAsync(ct);
+        var end = Math.Min(count, skip + PageSize);
+        var fromEnd = await ordered.Reverse().Skip((int)(count - end)).Take((int)(end - skip)).ToListAsync(ct);
+        fromEnd.Reverse();
+        return fromEnd;
     }
 
     // Django's Paginator.validate_number: int(value) (surrounding whitespace and a sign allowed), 1 ≤ n ≤ pages.

@@ -63,9 +63,13 @@ public static class CaseImportsApi
         return await db.InWriteTransactionAsync(async () =>
         {
             var now = time.GetUtcNow().UtcDateTime;
-            if (!await db.Cases.AnyAsync(c => c.Id == caseId, ct))
+            // Both existence checks in one round trip: no row means no case.
+            var hasPart = await db.Cases.Where(c => c.Id == caseId)
+                .Select(c => (bool?)db.LucidItems.Any(i => i.CaseId == caseId && i.PackagedProductId == packagedProductId))
+                .FirstOrDefaultAsync(ct);
+            if (hasPart is null)
                 return Outcome.RolledBack(Drf.BadRequest($"Case not found for case_uuid={caseUuid}."));
-            if (!await db.LucidItems.AnyAsync(i => i.CaseId == caseId && i.PackagedProductId == packagedProductId, ct))
+            if (hasPart == false)
                 return Outcome.RolledBack(Drf.BadRequest($"Packaged product {ppUuid} is not part of case {caseUuid}."));
 
             var claimed = await db.Cases.Where(c => c.Id == caseId && (c.DispensaryId == null || c.DispensaryId == me))

@@ -139,14 +139,15 @@ public static class TransactionsApi
 
     private static async Task<Outcome> CompleteAsync(AppDb db, Guid me, RetailTransaction sale, List<RequestedItem> items, DateTime now, CancellationToken ct)
     {
-        if (await CheckSaleAsync(db, me, sale.Id, items, ct) is { } refused) return Outcome.RolledBack(refused);
+        // The conditional update is the check: when it moved every unit, every unit was known, unsold
+        // and in this dispensary's inventory, so the happy path reads nothing first. When it moved fewer,
+        // the checks name the refused units (the units this sale has just taken count as sellable) and
+        // the whole transaction rolls back; under a race the row locks have settled who won by then.
         var sold = await ItemTransitions.SellAsync(db, me, sale.Id, items.Select(i => i.Id).ToList(), now, ct);
         if (sold.Count != items.Count)
         {
-            // A concurrent request moved some unit after our check; the row locks have settled it,
-            // so checking again (this statement sees the latest commits) names the unit.
-            var again = await CheckSaleAsync(db, me, sale.Id, items, ct) ?? Classification(items, i => sold.Contains(i.Id) ? 2 : 0);
-            return Outcome.RolledBack(again);
+            var refused = await CheckSaleAsync(db, me, sale.Id, items, ct) ?? Classification(items, i => sold.Contains(i.Id) ? 2 : 0);
+            return Outcome.RolledBack(refused);
         }
         await AppendAsync(db, me, sale, sold, ItemEvents.Sold, now, ct);
         return Outcome.Committed(Drf.Ok(new TransactionAccepted()));

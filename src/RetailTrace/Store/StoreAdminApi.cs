@@ -76,7 +76,7 @@ public static class StoreAdminApi
         ProductBatchFields.Apply(body, batch);
         db.ProductBatches.Add(batch);
         await db.SaveChangesAsync();
-        return TypedResults.Json(ProductBatchFields.ToJson(batch), Blaze.Json, statusCode: 201);
+        return TypedResults.Json(new ProductBatchJson(batch), Blaze.Json, statusCode: 201);
     }
 
     private static async Task<IResult> SetQuantity(BatchQuantityRequest body, AppDb db, TimeProvider time)

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using RetailTrace.Data;
+using RetailTrace.Tests.Dispensary;
+using RetailTrace.Tests.Infrastructure;
+
+namespace RetailTrace.Tests.Common;
+
+/// <summary>Every SQL command the app's DbContexts send (EF queries, SaveChanges and raw SQL alike).</summary>
+public sealed class SqlCommandLog : DbCommandInterceptor
+{
+    private readonly ConcurrentQueue<string> _commands = new();
+
+    public void Clear() => _commands.Clear();
+
+    /// <summary>Commands sent since the last <see cref="Clear"/> whose text names any of <paramref name="tables"/>.</summary>
+    public int Touching(params string[] tables) => _commands.Count(sql => tables.Any(t => sql.Contains(t, StringComparison.Ordinal)));
+
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        _commands.Enqueue(command.CommandText);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        _commands.Enqueue(command.CommandText);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        _commands.Enqueue(command.CommandText);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        _commands.Enqueue(command.CommandText);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+    {
+        _commands.Enqueue(command.CommandText);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        _commands.Enqueue(command.CommandText);
+        return ValueTask.FromResult(result);
+    }
+}
+
+/// <summary>
+/// Round trips of the hot paths, counted with a command interceptor on the app's DbContext: a bearer
+/// token seen recently costs no database read, and a sale or an import is a fixed number of statements
+/// whatever its size (an N+1 loop fails these).
+/// </summary>
+public abstract class SqlRoundTripTests(AppFixture app)
+{
+    private const string Complete = "/api/v1.2/transactions/complete/";
+    private static readonly string[] ItemTables = ["lucid_items", "retail_transaction", "item_events", "inventory_packages", "pos_package_uids", "catalog_products", "cases"];
+
+    private (WebApplicationFactory<Program> Factory, SqlCommandLog Log) Counted()
+    {
+        var log = new SqlCommandLog();
+        var factory = app.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.ConfigureDbContext<AppDb>(o => o.AddInterceptors(log))));
+        return (factory, log);
+    }
+
+    private static HttpClient ClientOf(WebApplicationFactory<Program> factory, HttpClient authenticatedAs)
+    {
+        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost") });
+        client.DefaultRequestHeaders.Authorization = authenticatedAs.DefaultRequestHeaders.Authorization;
+        return client;
+    }
+
+    [Fact]
+    public async Task A_recently_seen_token_is_not_read_from_the_database_again()
+    {
+        var (factory, log) = Counted();
+        await using var _ = factory;
+        var brand = await app.NewBrandAsync();
+        var client = ClientOf(factory, brand.Client);
+
+        log.Clear();
+        for (var i = 0; i < 20; i++)
+        {
+            var (status, _, raw) = await client.GetJsonAsync("/api/v1.5/batches/");
+            Assert.True(status == 200, raw);
+        }
+        Assert.Equal(1, log.Touching("access_tokens"));
+    }
+
+    [Fact]
+    public async Task A_complete_is_a_fixed_handful_of_statements_whatever_its_size()
+    {
+        var (factory, log) = Counted();
+        await using var _ = factory;
+        var d = await app.NewDispensaryAsync();
+        var c = await app.MintCaseAsync(5, 100);
+        await d.Client.ImportAsync(c, 0, "PKG-SMALL");
+        await d.Client.ImportAsync(c, 1, "PKG-LARGE");
+        var client = ClientOf(factory, d.Client);
+        await client.GetJsonAsync($"/api/v1.2/lucidids/{c.Parts[0].LucidIds[0]}/"); // the token is cached from here on
+
+        log.Clear();
+        var (small, _, smallRaw) = await client.PostJsonAsync(Complete, DispensaryKit.Sale("o-small", [.. c.Parts[0].LucidIds]));
+        Assert.True(small == 200, smallRaw);
+        var smallCommands = log.Touching(ItemTables);
+
+        log.Clear();
+        var (large, _, largeRaw) = await client.PostJsonAsync(Complete, DispensaryKit.Sale("o-large", [.. c.Parts[1].LucidIds]));
+        Assert.True(large == 200, largeRaw);
+        var largeCommands = log.Touching(ItemTables);
+
+        Assert.Equal(100, c.Parts[1].LucidIds.Count);
+        Assert.Equal(smallCommands, largeCommands);
+        Assert.InRange(largeCommands, 1, 5);
+        Assert.Equal("sold", await d.Client.StateAsync(c.Parts[1].LucidIds[99]));
+    }
+
+    [Fact]
+    public async Task An_import_is_a_fixed_handful_of_statements_whatever_the_case_size()
+    {
+        var (factory, log) = Counted();
+        await using var _ = factory;
+        var d = await app.NewDispensaryAsync();
+        var c = await app.MintCaseAsync(5, 100);
+        var client = ClientOf(factory, d.Client);
+        await client.GetJsonAsync($"/api/v1.2/lucidids/{c.Parts[0].LucidIds[0]}/");
+
+        log.Clear();
+        await client.ImportAsync(c, 0, "PKG-SMALL");
+        var smallCommands = log.Touching(ItemTables);
+
+        log.Clear();
+        await client.ImportAsync(c, 1, "PKG-LARGE");
+        var largeCommands = log.Touching(ItemTables);
+
+        Assert.Equal(smallCommands, largeCommands);
+        Assert.InRange(largeCommands, 1, 10);
+        Assert.Equal("in_inventory", await d.Client.StateAsync(c.Parts[1].LucidIds[99]));
+    }
+}
+
+public sealed class SqlRoundTripTestsOnSqlite(SqliteApp app) : SqlRoundTripTests(app), IClassFixture<SqliteApp>;
+
+public sealed class SqlRoundTripTestsOnPostgres(PostgresApp app) : SqlRoundTripTests(app), IClassFixture<PostgresApp>;

@@ -6,9 +6,9 @@ using RetailTrace.Auth;
 using RetailTrace.BrandApi;
 using RetailTrace.Common;
 using RetailTrace.Data;
-using RetailTrace.Store;
 using RetailTrace.Dispensaries;
 using RetailTrace.Exports;
+using RetailTrace.Store;
 
 // CLI verbs: `demo` (serve with demo data), `schema-script <sqlite|postgres>` (print the EF model's DDL,
 // the starting point of a hand-written migration). No verb: serve.
@@ -67,10 +67,10 @@ app.MapTokenApi();
 app.MapAdminGroup()
     .MapLucidTenantsAdmin()
     .MapStoreTenantsAdmin();
-app.MapStore();
 app.MapDispensaryApi();
-app.MapBrandApi();
 app.MapExports();
+app.MapBrandApi();
+app.MapStore();
 
 // Unknown paths under an API prefix answer in that family's 404 shape.
 app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();

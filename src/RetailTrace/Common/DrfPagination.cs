@@ -20,12 +20,21 @@ public static class DrfPagination
     public const string InvalidPage = "Invalid page.";
 
     /// <summary>One page of an ordered query, or the Invalid page 404. <paramref name="ordered"/> must have a total order.</summary>
-    public static async Task<IResult> PageAsync<TRow, T>(HttpRequest request, IQueryable<TRow> ordered, Func<TRow, T> map, CancellationToken ct)
+    public static async Task<IResult> PageAsync<TRow, T>(HttpRequest request, IQueryable<TRow> ordered, Func<TRow, T> map, CancellationToken ct) =>
+        await PageAsync(request, await ordered.LongCountAsync(ct), ordered, fetch: null, map, ct);
+
+    /// <summary>
+    /// One page of an ordered query whose row count the caller already knows, or the Invalid page 404.
+    /// <paramref name="fetch"/>, when given, turns the page query (offset and limit applied) into the
+    /// query that reads the page's rows in list order: a deferred join that takes the page's keys from
+    /// a covering index and reads only those rows, not every skipped one.
+    /// </summary>
+    public static async Task<IResult> PageAsync<TRow, T>(HttpRequest request, long count, IQueryable<TRow> ordered,
+        Func<IQueryable<TRow>, IQueryable<TRow>>? fetch, Func<TRow, T> map, CancellationToken ct)
     {
-        var count = await ordered.LongCountAsync(ct);
         var pages = count == 0 ? 1 : (count + PageSize - 1) / PageSize;
         if (!TryPageNumber(request, pages, out var page)) return Drf.Detail(StatusCodes.Status404NotFound, InvalidPage);
-        var rows = await PageRowsAsync(ordered, count, page, ct);
+        var rows = await PageRowsAsync(ordered, count, page, fetch, ct);
         var next = page < pages ? Link(request, page + 1) : null;
         var previous = page > 1 ? Link(request, page - 1) : null;
         return Drf.Ok(new DrfPage<T>(count, next, previous, rows.Select(map).ToList()));
@@ -36,12 +45,19 @@ public static class DrfPagination
     /// walk the reversed order and are reversed back, so the skipped rows are at most half the list and
     /// the last pages cost what the first ones do (an OFFSET deep into the list walks every row before it).
     /// </summary>
-    private static async Task<List<TRow>> PageRowsAsync<TRow>(IQueryable<TRow> ordered, long count, long page, CancellationToken ct)
+    private static async Task<List<TRow>> PageRowsAsync<TRow>(IQueryable<TRow> ordered, long count, long page,
+        Func<IQueryable<TRow>, IQueryable<TRow>>? fetch, CancellationToken ct)
     {
         var skip = (page - 1) * PageSize;
-        if (skip <= count / 2) return await ordered.Skip((int)skip).Take(PageSize).ToListAsync(ct);
+        if (skip <= count / 2)
+        {
+            var forward = ordered.Skip((int)skip).Take(PageSize);
+            return await (fetch is null ? forward : fetch(forward)).ToListAsync(ct);
+        }
         var end = Math.Min(count, skip + PageSize);
-        var fromEnd = await ordered.Reverse().Skip((int)(count - end)).Take((int)(end - skip)).ToListAsync(ct);
+        var backward = ordered.Reverse().Skip((int)(count - end)).Take((int)(end - skip));
+        if (fetch is not null) return await fetch(backward).ToListAsync(ct);
+        var fromEnd = await backward.ToListAsync(ct);
         fromEnd.Reverse();
         return fromEnd;
     }

@@ -66,6 +66,17 @@ public class Batch
     public DateTime UpdatedOn { get; set; }
 }
 
+/// <summary>
+/// The number of batches of one brand, kept by database triggers (migration 0007) in the transaction
+/// that inserts, deletes or moves a batch, so the list's <c>count</c> is read from one row instead of
+/// counting the brand's batches on every page.
+/// </summary>
+public class BatchCount
+{
+    public Guid BrandId { get; set; }
+    public long Count { get; set; }
+}
+
 public class PackagedProduct
 {
     public Guid Id { get; set; }
@@ -158,6 +169,7 @@ public static class CatalogModel
             e.HasIndex(x => new { x.BrandId, x.UpdatedOn, x.Id });
             e.HasIndex(x => new { x.UpdatedOn, x.Id });
         });
+        b.Entity<BatchCount>(e => e.HasKey(x => x.BrandId));
         b.Entity<PackagedProduct>(e =>
         {
             e.HasOne<Batch>().WithMany().HasForeignKey(x => x.BatchId);

@@ -69,6 +69,17 @@ public class ProductBatch
     public string Document { get; set; } = "{}";
 }
 
+/// <summary>
+/// The number of non-deleted product batches of one shop, kept by database triggers (migration 0007)
+/// in the transaction that inserts, deletes, moves or (un)deletes a batch: the unfiltered list's
+/// <c>total</c> is read from one row instead of counting the shop's batches on every page.
+/// </summary>
+public class StoreBatchCount
+{
+    public required string ShopId { get; set; }
+    public long Count { get; set; }
+}
+
 /// <summary>Stock of one batch in one inventory room; <see cref="Committed"/> is reserved by pending transfers.</summary>
 public class BatchQuantity
 {
@@ -177,6 +188,11 @@ public static class StoreModel
             e.HasIndex(x => new { x.ShopId, x.Status, x.Modified });
             e.HasIndex(x => new { x.ShopId, x.PurchasedDate });
             e.HasIndex(x => new { x.ShopId, x.SourceBatchId }).IsUnique();
+        });
+        b.Entity<StoreBatchCount>(e =>
+        {
+            e.HasKey(x => x.ShopId);
+            e.Property(x => x.ShopId).HasMaxLength(24);
         });
         b.Entity<BatchQuantity>(e =>
         {

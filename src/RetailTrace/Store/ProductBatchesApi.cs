@@ -32,6 +32,7 @@ public static class ProductBatchesApi
     {
         if (StoreApi.TryPage(start, skip, limit, out var offset, out var size) is { } bad) return bad;
         var query = Visible(db, caller);
+        var filtered = true;
         if (!string.IsNullOrEmpty(batchId)) query = query.Where(b => b.Id == batchId);
         else
         {
@@ -49,8 +50,12 @@ public static class ProductBatchesApi
                     || (b.MetrcTagId != null && b.MetrcTagId.ToLower().Contains(t))
                     || (b.LotId != null && b.LotId.ToLower().Contains(t)));
             }
+            filtered = !string.IsNullOrEmpty(productId) || !string.IsNullOrEmpty(status) || !string.IsNullOrWhiteSpace(term);
         }
-        return Blaze.Ok(await PageAsync(query, offset, size));
+        // Unfiltered, the total is the shop's trigger-kept store_batch_counts row, not a COUNT of its batches.
+        long? total = filtered ? null
+            : await db.StoreBatchCounts.AsNoTracking().Where(c => c.ShopId == caller.ShopId).Select(c => c.Count).FirstOrDefaultAsync();
+        return Blaze.Ok(await PageAsync(query, offset, size, total));
     }
 
     private static async Task<IResult> ByDates(StoreCaller caller, AppDb db, TimeProvider time,
@@ -78,9 +83,9 @@ public static class ProductBatchesApi
         return db.ProductBatches.AsNoTracking().Where(b => b.ShopId == caller.ShopId && b.Deleted == notDeleted);
     }
 
-    private static async Task<SearchResult<ProductBatchJson>> PageAsync(IQueryable<ProductBatch> query, int offset, int size)
+    private static async Task<SearchResult<ProductBatchJson>> PageAsync(IQueryable<ProductBatch> query, int offset, int size, long? knownTotal = null)
     {
-        var total = await query.LongCountAsync();
+        var total = knownTotal ?? await query.LongCountAsync();
         var rows = await query.OrderByDescending(b => b.Modified).ThenByDescending(b => b.Id).Skip(offset).Take(size).ToListAsync();
         return new SearchResult<ProductBatchJson>(rows.Select(b => new ProductBatchJson(b)).ToList(), offset, size, total);
     }

@@ -22,6 +22,23 @@ internal static class DispensaryKit
 
     public static HttpContent EmptyJson() => new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
 
+    /// <summary>
+    /// The v1.2 auth answers: no token → 401, bogus token → 401 "Invalid token.", brand client → 403
+    /// (each on its own endpoint of the suite, so several routes are covered).
+    /// </summary>
+    public static async Task AssertDispensaryOnlyAsync(AppFixture app, string anonymousUrl, string bogusTokenUrl, string brandUrl)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var http = app.Client();
+        await Http.AssertDrfUnauthorizedAsync(await http.PostAsync(anonymousUrl, EmptyJson(), ct), "Authentication credentials were not provided.");
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bogus");
+        await Http.AssertDrfUnauthorizedAsync(await http.PostAsync(bogusTokenUrl, EmptyJson(), ct), "Invalid token.");
+        var brand = await app.NewBrandAsync();
+        var (status, raw) = await brand.Client.PostAsync(brandUrl, new { });
+        Assert.Equal(403, status);
+        Assert.Equal("""{"detail":"You do not have permission to perform this action."}""", raw);
+    }
+
     public static object Sale(string orderId, params string[] items) => new { performed_at = PerformedAt, items, order_id = orderId };
 
     public static object Void(string orderId) => new { performed_at = PerformedAt, order_id = orderId };

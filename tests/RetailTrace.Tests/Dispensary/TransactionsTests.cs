@@ -218,14 +218,7 @@ public abstract class TransactionsTests(AppFixture app)
     [Fact]
     public async Task Endpoints_require_a_dispensary_token()
     {
-        var http = app.Client();
-        await Http.AssertDrfUnauthorizedAsync(await http.PostAsync(Complete, EmptyJson(), TestContext.Current.CancellationToken), "Authentication credentials were not provided.");
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bogus");
-        await Http.AssertDrfUnauthorizedAsync(await http.PostAsync(VoidUrl, EmptyJson(), TestContext.Current.CancellationToken), "Invalid token.");
-        var brand = await app.NewBrandAsync();
-        var (status, raw) = await brand.Client.PostAsync(Return, new { });
-        Assert.Equal(403, status);
-        Assert.Equal("""{"detail":"You do not have permission to perform this action."}""", raw);
+        await AssertDispensaryOnlyAsync(app, Complete, VoidUrl, Return);
     }
 }
 

@@ -16,6 +16,8 @@ ADMIN_TOKEN=bench-admin-token
 APP_PORT=5100 BASE_PORT=5101
 PIDS=()
 # KEEP_WORK=1 keeps the databases, logs and id pools in $WORK for a look afterwards.
+# ONLY=<regex> runs only the load scenarios whose names match (baselines included), prints them and
+# writes no report: the loop for tuning one path, e.g. ONLY='insert|complete' bench/run.sh sqlite 0.02 5.
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   if [ -n "${PGBIN:-}" ]; then $PGRUN "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; fi
@@ -50,6 +52,7 @@ RESULTS="$WORK/results.tsv"
 # scenario  rps  p50  p99  errors  peak_mib
 load() { # name pid url script [extra env...]
   local name=$1 pid=$2 url=$3 script=$4; shift 4
+  if [ -n "${ONLY:-}" ] && ! [[ $name =~ $ONLY ]]; then return 0; fi
   peak_reset "$pid"
   local line; line=$(env "$@" wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s "$LUA_DIR/$script" "$url" | grep '^RESULT')
   local rps p50 p99 errs
@@ -90,6 +93,8 @@ MID_FROM=$(( BRAND_BATCH_PAGES * 9 / 20 )); MID_TO=$(( BRAND_BATCH_PAGES * 11 / 
 load brand_batches_middle_pages "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/batches/?page=" PAGE_FROM=$MID_FROM PAGE_TO=$MID_TO BEARER="$BTOKEN"
 DEEP_FROM=$(( BRAND_BATCH_PAGES * 9 / 10 )); DEEP_TO=$(( BRAND_BATCH_PAGES - 1 ))
 load brand_batches_deep_pages "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/batches/?page=" PAGE_FROM=$DEEP_FROM PAGE_TO=$DEEP_TO BEARER="$BTOKEN"
+
+if [ -n "${ONLY:-}" ]; then echo "== ONLY=$ONLY: figures above, no report written"; exit 0; fi
 
 echo "== minting 10,000 LucidIDs (5 runs)"
 MINT_TIMES=()

@@ -82,7 +82,6 @@ public sealed class BulkSeed(string provider, string connectionString)
             items[i].SaleTransactionId = sales[i].Id;
         }
         await SaveAsync(items);
-        await SaveAsync(Enumerable.Range(0, sold).Select(i => new RetailTransactionItem { TransactionId = sales[i].Id, ItemId = items[i].Id }));
 
         // The history every unit would have: minted, imported into its package UID, sold in its order.
         await using (var db = NewDb())
@@ -97,8 +96,8 @@ public sealed class BulkSeed(string provider, string connectionString)
                 """);
             await db.Database.ExecuteSqlAsync($"""
                 INSERT INTO item_events (item_id, event, at, dispensary_id, order_id)
-                SELECT ti.item_id, {ItemEvents.Sold}, {_now}, {dispensary}, t.order_id
-                FROM retail_transaction_items ti JOIN retail_transactions t ON t.id = ti.transaction_id
+                SELECT li.id, {ItemEvents.Sold}, {_now}, {dispensary}, t.order_id
+                FROM lucid_items li JOIN retail_transactions t ON t.id = li.sale_transaction_id
                 WHERE t.dispensary_id = {dispensary}
                 """);
         }

@@ -43,10 +43,11 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
     public DbSet<InventoryTransferLog> InventoryTransferLogs => Set<InventoryTransferLog>();
     public DbSet<TransferCounter> TransferCounters => Set<TransferCounter>();
     public DbSet<RetailTransaction> RetailTransactions => Set<RetailTransaction>();
-    public DbSet<RetailTransactionItem> RetailTransactionItems => Set<RetailTransactionItem>();
     public DbSet<ExportRun> ExportRuns => Set<ExportRun>();
 
-    public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
+    // ProviderName reads an assembly name by reflection on every call; a context never changes provider.
+    private bool? _isSqlite;
+    public bool IsSqlite => _isSqlite ??= Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
     {

@@ -30,13 +30,6 @@ public class RetailTransaction
     public DateTime RecordedAt { get; set; }
 }
 
-/// <summary>The LucidIDs a transaction changed: sold by a complete, put back by a void or return.</summary>
-public class RetailTransactionItem
-{
-    public long TransactionId { get; set; }
-    public Guid ItemId { get; set; }
-}
-
 public static class DispensaryModel
 {
     public static void Configure(ModelBuilder b)
@@ -50,14 +43,8 @@ public static class DispensaryModel
             e.HasOne<Dispensary>().WithMany().HasForeignKey(x => x.DispensaryId);
             e.HasIndex(x => new { x.DispensaryId, x.OrderId, x.Type }).IsUnique();
         });
-        b.Entity<RetailTransactionItem>(e =>
-        {
-            e.HasKey(x => new { x.TransactionId, x.ItemId });
-            e.HasOne<RetailTransaction>().WithMany().HasForeignKey(x => x.TransactionId);
-            e.HasOne<LucidItem>().WithMany().HasForeignKey(x => x.ItemId);
-            e.HasIndex(x => x.ItemId);
-        });
-        // Void and return find an order's sold units by the sale that holds them.
-        b.Entity<LucidItem>().HasIndex(x => x.SaleTransactionId);
+        // Void and return find an order's sold units by the sale that holds them. Only sold units are
+        // in the index, so a sale appends to it and removes nothing (migration 0008).
+        b.Entity<LucidItem>().HasIndex(x => x.SaleTransactionId).HasFilter("sale_transaction_id IS NOT NULL");
     }
 }

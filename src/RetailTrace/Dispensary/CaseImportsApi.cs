@@ -60,7 +60,7 @@ public static class CaseImportsApi
         var me = caller.Dispensary;
         var caseUuid = ShortUuid.Encode(caseId!.Value);
         var ppUuid = ShortUuid.Encode(packagedProductId!.Value);
-        return await db.InWriteTransactionAsync(async () =>
+        return await db.InWriteTransactionAsync(async db =>
         {
             var now = time.GetUtcNow().UtcDateTime;
             // Both existence checks in one round trip: no row means no case.
@@ -125,7 +125,7 @@ public static class CaseImportsApi
 
         var me = caller.Dispensary;
         var caseUuid = ShortUuid.Encode(caseId!.Value);
-        return await db.InWriteTransactionAsync(async () =>
+        return await db.InWriteTransactionAsync(async db =>
         {
             var now = time.GetUtcNow().UtcDateTime;
             var posPackageUidId = await db.PosPackageUids.Where(p => p.DispensaryId == me && p.PackageUid == packageUid)

@@ -88,17 +88,6 @@ public static class ItemTransitions
         return db.Database.ExecuteSqlRawAsync(sql, [IdList(db, itemIds), @event, at, dispensaryId, orderId ?? "", packageUid ?? ""], ct);
     }
 
-    /// <summary>The units a retail transaction moved, as one INSERT … SELECT.</summary>
-    public static Task RecordTransactionItemsAsync(AppDb db, long transactionId, IReadOnlyCollection<Guid> itemIds, CancellationToken ct)
-    {
-        if (itemIds.Count == 0) return Task.CompletedTask;
-        var sql = $$"""
-            INSERT INTO retail_transaction_items (transaction_id, item_id)
-            SELECT {1}, ids.value FROM ({{IdRows(db, 0)}}) AS ids
-            """;
-        return db.Database.ExecuteSqlRawAsync(sql, [IdList(db, itemIds), transactionId], ct);
-    }
-
     // The only text spliced into these statements is the id-list filter below (fixed SQL per
     // provider); every value is a parameter.
     // One parameter for the whole id list: a JSON array on SQLite (TEXT uuids, upper case as EF

@@ -112,7 +112,7 @@ public static class TransactionsApi
         }
 
         var me = caller.Dispensary;
-        return await db.InWriteTransactionAsync(async () =>
+        return await db.InWriteTransactionAsync(async db =>
         {
             var now = time.GetUtcNow().UtcDateTime;
             var transaction = new RetailTransaction
@@ -120,9 +120,8 @@ public static class TransactionsApi
                 DispensaryId = me, Type = type, OrderId = orderId!, PerformedAt = performedAt!.Value,
                 CustomerId = customerId, BudtenderId = budtenderId, RecordedAt = now,
             };
-            db.RetailTransactions.Add(transaction);
-            try { await db.SaveChangesAsync(ct); }
-            catch (DbUpdateException ex) when (Database.IsUniqueViolation(ex))
+            try { transaction.Id = await InsertAsync(db, transaction, ct); }
+            catch (Exception ex) when (Database.IsUniqueViolation(ex))
             {
                 return Outcome.RolledBack(Message(AlreadyProcessed));
             }
@@ -200,12 +199,23 @@ public static class TransactionsApi
         return Drf.Ok(new ItemsError<ItemClassification>(new(lists[0], lists[1], lists[2])), StatusCodes.Status400BadRequest);
     }
 
-    /// <summary>The transaction's items and one history event per moved unit, in the same database transaction.</summary>
-    private static async Task AppendAsync(AppDb db, Guid me, RetailTransaction transaction, List<Guid> moved, string @event, DateTime now, CancellationToken ct)
-    {
-        await ItemTransitions.RecordTransactionItemsAsync(db, transaction.Id, moved, ct);
-        await ItemTransitions.AppendEventsAsync(db, moved, @event, now, me, transaction.OrderId, packageUid: null, ct);
-    }
+    /// <summary>
+    /// One history event per moved unit, in the same database transaction: with the order id and the
+    /// dispensary, these events are the record of which units a transaction moved.
+    /// </summary>
+    private static Task AppendAsync(AppDb db, Guid me, RetailTransaction transaction, List<Guid> moved, string @event, DateTime now, CancellationToken ct) =>
+        ItemTransitions.AppendEventsAsync(db, moved, @event, now, me, transaction.OrderId, packageUid: null, ct);
+
+    /// <summary>The transaction row, by hand rather than through the change tracker: it is a third of a sale's time otherwise.</summary>
+    private static async Task<long> InsertAsync(AppDb db, RetailTransaction t, CancellationToken ct) =>
+        (await db.Database.SqlQueryRaw<long>(
+            """
+            INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at)
+            VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6})
+            RETURNING id AS "Value"
+            """,
+            t.DispensaryId, t.Type, t.OrderId, t.PerformedAt, (object?)t.CustomerId ?? DBNull.Value, (object?)t.BudtenderId ?? DBNull.Value, t.RecordedAt)
+            .ToListAsync(ct)).Single();
 
     private static IResult Message(string message) => Drf.Ok(new TransactionMessage(message), StatusCodes.Status400BadRequest);
 

@@ -2,7 +2,7 @@
 # Writes bench/results/<provider>-scale<scale>.md from one run's figures, then rebuilds bench/RESULTS.md.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-PROVIDER=$1 SCALE=$2 DURATION=$3 TSV=$4 SEED_S=$5 MINT_S=$6 EXPORT_S=$7 EXPORT_PEAK=$8 RAW=$9 GEN=${10} LOAD_START=${11} LOAD_END=${12}
+PROVIDER=$1 SCALE=$2 DURATION=$3 TSV=$4 SEED_S=$5 MINT_S=$6 EXPORT_S=$7 EXPORT_PEAK=$8 RAW=$9 GEN=${10} LOAD_START=${11} LOAD_END=${12} FSYNC=${13:-}
 mkdir -p "$HERE/results"
 OUT="$HERE/results/$PROVIDER-scale$SCALE.md"
 get() { awk -F'\t' -v n="$1" -v c="$2" '$1==n {print $c}' "$TSV"; }
@@ -21,6 +21,7 @@ INSERT=$(get baseline_insert 2); MEMORY=$(get baseline_store_page_from_memory 2)
   row() { echo "| $1 | $(get "$2" 2) | $(get "$2" 3) | $(get "$2" 4) | $(get "$2" 5) | $(get "$2" 6) | $3 | $4 |"; }
   row "baseline: empty Kestrel JSON echo" baseline_echo "1.00" "—"
   row "baseline: one durable INSERT per request" baseline_insert "1.00" "—"
+  [ -n "$FSYNC" ] && echo "| disk: append 128 KiB + fsync, 5 s ($(field count "$FSYNC") fsyncs; max $(field max_ms "$FSYNC") ms) | — | $(field p50_ms "$FSYNC") | $(field p99_ms "$FSYNC") | — | — | — | — |"
   row "transactions/complete, 5 items" complete_5_items "$(ratio "$(get complete_5_items 2)" "$INSERT") of INSERT" "≥ 0.50, p99 ≤ 25 ms"
   row "caseids/import, 100-item part" import_100_items "$(ratio "$(get import_100_items 2)" "$INSERT") of INSERT" "≥ 0.25"
   row "baseline: store page of 100 from memory" baseline_store_page_from_memory "1.00" "—"

@@ -68,6 +68,8 @@ sleep 2; wait_ready "http://127.0.0.1:$BASE_PORT/healthz" 2>/dev/null || true
 load baseline_echo "$BPID" "http://127.0.0.1:$BASE_PORT/echo" echo.lua
 load baseline_insert "$BPID" "http://127.0.0.1:$BASE_PORT/insert" insert.lua
 kill "$BPID"
+# The disk under every durable COMMIT, in the same run: append 128 KiB + fsync for 5 s.
+FSYNC_LINE=$(dotnet "$BENCH_DLL" fsync "$WORK" 5); echo "$FSYNC_LINE"
 
 echo "== RetailTrace ($PROVIDER), seeding at scale $SCALE"
 Database__Provider=$([ "$PROVIDER" = postgres ] && echo Postgres || echo Sqlite) ConnectionStrings__RetailTrace="$APP_CS" \
@@ -133,4 +135,4 @@ fastest() { printf "%s\n" "$@" | sort -t= -k2 -n | head -1; }
 RAW_LINE=$(fastest "${RAW_LINES[@]}"); GEN_LINE=$(fastest "${GEN_LINES[@]}")
 LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
 
-"$HERE/report.sh" "$PROVIDER" "$SCALE" "$DURATION" "$RESULTS" "$SEED_SECONDS" "$MINT_MEDIAN" "$EXPORT_SECONDS" "$EXPORT_PEAK" "$RAW_LINE" "$GEN_LINE" "$LOAD_START" "$LOAD_AVG"
+"$HERE/report.sh" "$PROVIDER" "$SCALE" "$DURATION" "$RESULTS" "$SEED_SECONDS" "$MINT_MEDIAN" "$EXPORT_SECONDS" "$EXPORT_PEAK" "$RAW_LINE" "$GEN_LINE" "$LOAD_START" "$LOAD_AVG" "$FSYNC_LINE"

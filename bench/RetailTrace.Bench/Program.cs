@@ -8,6 +8,7 @@ using RetailTrace.Bench;
 //   export-raw <sqlite|postgres> <cs> <dispensary> <file>    bare SELECT … ORDER BY streamed to grouped JSON
 //   soak <url> <admin token> <provider> <cs> <server pid> <seconds> <ops/s> <report.md>   steady mixed load + reconciliation (bench/soak.sh)
 //   export-generator <sqlite|postgres> <cs> <dispensary> <file>  the production ExportGenerator alone, same output
+//   fsync <dir> <seconds>                                    the disk's append + fsync latency (p50/p99/max)
 return args switch
 {
     ["baseline", var provider, var cs, var urls] => await Run(() => Baseline.RunAsync(provider, cs, urls)),
@@ -17,12 +18,19 @@ return args switch
     ["export-generator", var provider, var cs, var dispensary, var file] => await Run(() => GeneratorExport.RunAsync(provider, cs, dispensary, file)),
     ["seed", var url, var token, var scale, var outDir, var provider, var cs] =>
         await Run(() => new Seed(url, token, double.Parse(scale, System.Globalization.CultureInfo.InvariantCulture), outDir, new BulkSeed(provider, cs)).RunAsync()),
+    ["fsync", var dir, var secs] => Probe(dir, int.Parse(secs)),
     _ => Usage(),
 };
 
 static async Task<int> Run(Func<Task> work)
 {
     await work();
+    return 0;
+}
+
+static int Probe(string dir, int seconds)
+{
+    FsyncProbe.Run(dir, seconds);
     return 0;
 }
 

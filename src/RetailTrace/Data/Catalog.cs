@@ -188,7 +188,6 @@ public static class CatalogModel
             e.HasOne<PackagedProduct>().WithMany().HasForeignKey(x => x.PackagedProductId);
             e.HasIndex(x => new { x.CaseId, x.PackagedProductId });
             e.HasIndex(x => x.PackagedProductId);
-            e.HasIndex(x => x.InventoryPackageId);
             e.HasIndex(x => x.BrandId);
         });
         b.Entity<ItemEvent>(e =>

@@ -142,7 +142,7 @@ public static class CaseImportsApi
             if (packageIds.Count == 0)
                 return Outcome.RolledBack(Drf.BadRequest($"Case {caseUuid} is not imported into package_uid={packageUid}."));
 
-            var changed = await ItemTransitions.RemoveAsync(db, packageIds, now, ct);
+            var changed = await ItemTransitions.RemoveAsync(db, caseId.Value, packageIds, now, ct);
             var removed = changed.Where(c => c.State == ItemStates.Removed).Select(c => c.Id).ToList();
             await ItemTransitions.AppendEventsAsync(db, removed, ItemEvents.Removed, now, me, orderId: null, packageUid, ct);
             await db.InventoryPackages.Where(ip => packageIds.Contains(ip.Id)).ExecuteDeleteAsync(ct);
@@ -153,10 +153,16 @@ public static class CaseImportsApi
         }, ct);
     }
 
-    // INSERT … ON CONFLICT … DO UPDATE (same text on SQLite and PostgreSQL): concurrent imports of
-    // different cases into one new package UID both succeed instead of one failing on the unique index.
+    // Most imports name a package UID and a POS product that are on record unchanged: those are read,
+    // not written, so concurrent imports into one package UID take no lock on its row (a write there
+    // serialized them until commit). Otherwise INSERT … ON CONFLICT … DO UPDATE (same text on SQLite
+    // and PostgreSQL): concurrent imports of different cases into one new package UID both succeed
+    // instead of one failing on the unique index. updated_at moves only when something changed.
     private static async Task<Guid> UpsertPosPackageUidAsync(AppDb db, Guid dispensaryId, string packageUid, string posInventoryId, DateTime now, CancellationToken ct) =>
-        (await db.Database.SqlQueryRaw<Guid>(
+        await db.PosPackageUids
+            .Where(p => p.DispensaryId == dispensaryId && p.PackageUid == packageUid && p.PosInventoryId == posInventoryId)
+            .Select(p => (Guid?)p.Id).FirstOrDefaultAsync(ct)
+        ?? (await db.Database.SqlQueryRaw<Guid>(
             """
             INSERT INTO pos_package_uids (id, dispensary_id, package_uid, pos_inventory_id, created_at, updated_at)
             VALUES ({0}, {1}, {2}, {3}, {4}, {4})
@@ -167,7 +173,10 @@ public static class CaseImportsApi
 
     /// <summary>An omitted sku keeps the one on record.</summary>
     private static async Task<Guid> UpsertCatalogProductAsync(AppDb db, Guid dispensaryId, string posProductId, string? sku, Guid packagedProductId, DateTime now, CancellationToken ct) =>
-        (await db.Database.SqlQueryRaw<Guid>(
+        await db.CatalogProducts
+            .Where(c => c.DispensaryId == dispensaryId && c.PosProductId == posProductId && c.PackagedProductId == packagedProductId && (sku == null || c.Sku == sku))
+            .Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct)
+        ?? (await db.Database.SqlQueryRaw<Guid>(
             """
             INSERT INTO catalog_products (id, dispensary_id, pos_product_id, sku, packaged_product_id, updated_at)
             VALUES ({0}, {1}, {2}, {3}, {4}, {5})

@@ -29,17 +29,19 @@ public static class ItemTransitions
     /// sold but lose the package. One statement for both, so a concurrent void or return of a sold
     /// unit is decided on the row lock and can never leave a unit in a deleted package.
     /// </summary>
-    public static Task<List<Changed>> RemoveAsync(AppDb db, IReadOnlyCollection<Guid> inventoryPackageIds, DateTime now, CancellationToken ct)
+    /// <remarks>The units are found through the case (indexed with the packaged product); there is no
+    /// index on inventory_package_id, which would cost every import 200 index writes.</remarks>
+    public static Task<List<Changed>> RemoveAsync(AppDb db, Guid caseId, IReadOnlyCollection<Guid> inventoryPackageIds, DateTime now, CancellationToken ct)
     {
         var sql = $$"""
             UPDATE lucid_items SET
                 state = CASE WHEN state = 'in_inventory' THEN 'removed' ELSE state END,
                 dispensary_id = CASE WHEN state = 'in_inventory' THEN NULL ELSE dispensary_id END,
                 inventory_package_id = NULL, updated_at = {0}
-            WHERE {{IdIn(db, "inventory_package_id", 1)}}
+            WHERE case_id = {2} AND {{IdIn(db, "inventory_package_id", 1)}}
             RETURNING id AS "Id", state AS "State"
             """;
-        return db.Database.SqlQueryRaw<Changed>(sql, now, IdList(db, inventoryPackageIds)).ToListAsync(ct);
+        return db.Database.SqlQueryRaw<Changed>(sql, now, IdList(db, inventoryPackageIds), caseId).ToListAsync(ct);
     }
 
     /// <summary>Complete: units in this dispensary's inventory become sold in the sale.</summary>

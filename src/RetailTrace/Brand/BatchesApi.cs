@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using RetailTrace.Auth;
 using RetailTrace.Common;
 using RetailTrace.Data;
@@ -62,24 +63,64 @@ public static class BatchesApi
     // in order and sorts every batch of the brands on each page. The count is the sum of the brands'
     // trigger-kept batch_counts rows; the page is a deferred join: the ids come from the covering
     // index, and only the page's rows are read from the table.
-    private static async Task<IResult> List(HttpRequest request, LucidCaller caller, AppDb db, CancellationToken ct)
+    // A client of one brand also gets remembered page boundaries (see BatchPageBoundaries).
+    private static async Task<IResult> List(HttpRequest request, LucidCaller caller, AppDb db, IMemoryCache cache, CancellationToken ct)
     {
         var batches = db.Batches.AsNoTracking();
-        var counts = db.BatchCounts.AsNoTracking();
+        long count;
+        BatchPageBoundaries? boundaries = null;
         if (caller.BrandIds is [var only])
         {
             batches = batches.Where(b => b.BrandId == only);
-            counts = counts.Where(c => c.BrandId == only);
+            var list = await db.BatchCounts.AsNoTracking().Where(c => c.BrandId == only)
+                .Select(c => new { c.Count, c.Version }).FirstOrDefaultAsync(ct);
+            count = list?.Count ?? 0;
+            boundaries = new BatchPageBoundaries(db, cache, only, list?.Version ?? 0);
         }
         else
         {
             batches = batches.Where(b => caller.BrandIds.Contains(b.BrandId));
-            counts = counts.Where(c => caller.BrandIds.Contains(c.BrandId));
+            count = await db.BatchCounts.AsNoTracking().Where(c => caller.BrandIds.Contains(c.BrandId)).SumAsync(c => c.Count, ct);
         }
-        var count = await counts.SumAsync(c => c.Count, ct);
         return await DrfPagination.PageAsync(request, count, NewestFirst(batches),
             page => NewestFirst(db.Batches.AsNoTracking().Join(page.Select(p => p.Id), b => b.Id, id => id, (b, _) => b)),
-            BatchListItem.From, ct);
+            BatchListItem.From, ct, boundaries);
+    }
+
+    /// <summary>
+    /// Where pages of one brand's batch list start, remembered per version of the list (batch_counts.version,
+    /// moved by triggers in every transaction that changes the list's order keys, migration 0009). A page
+    /// whose start a previous request saw is read with a seek from that key, so a page deep into the list
+    /// costs what page 1 does; a page nobody has asked for yet, or any page after a change to the list,
+    /// is read with OFFSET once and its start (and the next page's) remembered.
+    /// </summary>
+    private sealed class BatchPageBoundaries(AppDb db, IMemoryCache cache, Guid brand, long version) : DrfPagination.IPageBoundaries<Batch>
+    {
+        private sealed record Start(DateTime UpdatedOn, Guid Id, bool Inclusive);
+
+        private static readonly TimeSpan Keep = TimeSpan.FromMinutes(10);
+
+        public IQueryable<Batch>? Seek(long page)
+        {
+            if (page == 1 || !cache.TryGetValue(Key(page), out Start? start) || start is null) return null;
+            // (brand_id, updated_on, id) compared as a row: a range on the list's own index, on both providers.
+            var from = start.Inclusive
+                ? db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (brand_id, updated_on, id) <= ({brand}, {start.UpdatedOn}, {start.Id})")
+                : db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (brand_id, updated_on, id) < ({brand}, {start.UpdatedOn}, {start.Id})");
+            return NewestFirst(from.AsNoTracking()).Take(DrfPagination.PageSize);
+        }
+
+        public void Remember(long page, IReadOnlyList<Batch> rows)
+        {
+            if (rows.Count == 0) return;
+            Set(page, new Start(rows[0].UpdatedOn, rows[0].Id, Inclusive: true));
+            if (rows.Count == DrfPagination.PageSize) Set(page + 1, new Start(rows[^1].UpdatedOn, rows[^1].Id, Inclusive: false));
+        }
+
+        private void Set(long page, Start start) =>
+            cache.Set(Key(page), start, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Keep });
+
+        private (string, Guid, long, long) Key(long page) => (nameof(BatchPageBoundaries), brand, version, page);
     }
 
     private static IOrderedQueryable<Batch> NewestFirst(IQueryable<Batch> batches) =>

@@ -75,6 +75,8 @@ public class BatchCount
 {
     public Guid BrandId { get; set; }
     public long Count { get; set; }
+    /// <summary>Moves whenever the order keys of the brand's batch list change (migration 0009).</summary>
+    public long Version { get; set; }
 }
 
 public class PackagedProduct
@@ -169,7 +171,11 @@ public static class CatalogModel
             e.HasIndex(x => new { x.BrandId, x.UpdatedOn, x.Id });
             e.HasIndex(x => new { x.UpdatedOn, x.Id });
         });
-        b.Entity<BatchCount>(e => e.HasKey(x => x.BrandId));
+        b.Entity<BatchCount>(e =>
+        {
+            e.HasKey(x => x.BrandId);
+            e.Property(x => x.Version).HasDefaultValue(0L);
+        });
         b.Entity<PackagedProduct>(e =>
         {
             e.HasOne<Batch>().WithMany().HasForeignKey(x => x.BatchId);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
 using RetailTrace.Tests.Infrastructure;
@@ -188,6 +189,46 @@ public abstract class BatchesTests(AppFixture app)
         var (last, lastBody, _) = await b.Client.GetJsonAsync("/api/v1.5/batches/?page=last");
         Assert.Equal(200, last);
         Assert.Equal(pages[2].Json(), lastBody.Json());
+    }
+
+    [Fact]
+    public async Task Pages_read_again_after_the_list_changed_show_the_change()
+    {
+        // Pages seen once are read again from remembered boundaries; an update, a create and a
+        // move of updated_on must each invalidate them (the list version moves in the same transaction).
+        var b = await app.NewBrandAsync();
+        var brandId = ShortUuid.Decode(b.BrandUuid);
+        var start = new DateTime(2024, 5, 1, 12, 0, 0, DateTimeKind.Utc);
+        var batches = Enumerable.Range(0, 250).Select(i => new Batch
+        {
+            Id = Guid.NewGuid(), BrandId = brandId, Name = $"Batch {i}", UpdatedOn = start.AddSeconds(i % 40).AddTicks(1230),
+        }).ToList();
+        await app.WithDbAsync(async db => { db.Batches.AddRange(batches); await db.SaveChangesAsync(); });
+
+        async Task<List<string>> Expected() => await app.WithDbAsync(async db =>
+            (await db.Batches.Where(x => x.BrandId == brandId).Select(x => new { x.Id, x.UpdatedOn }).ToListAsync())
+                .OrderByDescending(x => x.UpdatedOn).ThenByDescending(x => ShortUuid.Encode(x.Id), StringComparer.Ordinal)
+                .Select(x => ShortUuid.Encode(x.Id)).ToList());
+        async Task<List<string>> Page(int n)
+        {
+            var (status, body, raw) = await b.Client.GetJsonAsync($"/api/v1.5/batches/?page={n}");
+            Assert.True(status == 200, raw);
+            return body!["results"]!.AsArray().Select(r => (string)r!["uuid"]!).ToList();
+        }
+        async Task AssertPagesAsync()
+        {
+            var expected = await Expected();
+            // 3, 2, 3: page 3 first by OFFSET, then 2 by OFFSET, then 3 again from its remembered start.
+            foreach (var n in new[] { 3, 2, 3, 2 }) Assert.Equal(expected.Skip((n - 1) * 100).Take(100), await Page(n));
+        }
+
+        await AssertPagesAsync();
+        var onPage3 = (await Expected())[220];
+        var (updated, _, updatedRaw) = await b.Client.SendAsync(HttpMethod.Put, $"/api/v1.5/batches/{onPage3}/update/", new { name = "Moved up" });
+        Assert.True(updated == 200, updatedRaw);
+        await AssertPagesAsync();
+        await b.Client.CreatedAsync("/api/v1.5/batches/create/", new { name = "New", regulatory_id = "R-NEW" });
+        await AssertPagesAsync();
     }
 
     [Fact]

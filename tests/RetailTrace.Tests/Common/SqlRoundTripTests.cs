@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using RetailTrace.Common;
 using RetailTrace.Data;
 using RetailTrace.Tests.Dispensary;
 using RetailTrace.Tests.Infrastructure;
@@ -20,6 +21,9 @@ public sealed class SqlCommandLog : DbCommandInterceptor
 
     /// <summary>Commands sent since the last <see cref="Clear"/> whose text names any of <paramref name="tables"/>.</summary>
     public int Touching(params string[] tables) => _commands.Count(sql => tables.Any(t => sql.Contains(t, StringComparison.Ordinal)));
+
+    /// <summary>Commands sent since the last <see cref="Clear"/> whose text contains <paramref name="text"/>.</summary>
+    public int Containing(string text) => _commands.Count(sql => sql.Contains(text, StringComparison.Ordinal));
 
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
@@ -97,6 +101,37 @@ public abstract class SqlRoundTripTests(AppFixture app)
             Assert.True(status == 200, raw);
         }
         Assert.Equal(1, log.Touching("access_tokens"));
+    }
+
+    [Fact]
+    public async Task A_batch_page_seen_before_is_read_with_a_seek_not_an_offset()
+    {
+        var (factory, log) = Counted();
+        await using var _ = factory;
+        var b = await app.NewBrandAsync();
+        var brandId = ShortUuid.Decode(b.BrandUuid);
+        await app.WithDbAsync(async db =>
+        {
+            db.Batches.AddRange(Enumerable.Range(0, 350).Select(i => new Batch { Id = Guid.NewGuid(), BrandId = brandId, Name = $"B{i}", UpdatedOn = DateTime.UtcNow.AddMinutes(-i) }));
+            await db.SaveChangesAsync();
+        });
+        var client = ClientOf(factory, b.Client);
+
+        log.Clear();
+        var (first, firstBody, _) = await client.GetJsonAsync("/api/v1.5/batches/?page=2");
+        Assert.Equal(200, first);
+        Assert.Equal(1, log.Containing("OFFSET"));
+
+        log.Clear();
+        var (again, againBody, _) = await client.GetJsonAsync("/api/v1.5/batches/?page=2");
+        Assert.Equal(200, again);
+        Assert.Equal(0, log.Containing("OFFSET"));
+        Assert.Equal(firstBody.Json(), againBody.Json());
+
+        log.Clear();
+        var (next, _, _) = await client.GetJsonAsync("/api/v1.5/batches/?page=3"); // its start is page 2's end
+        Assert.Equal(200, next);
+        Assert.Equal(0, log.Containing("OFFSET"));
     }
 
     [Fact]

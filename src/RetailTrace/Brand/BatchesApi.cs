@@ -103,10 +103,11 @@ public static class BatchesApi
         public IQueryable<Batch>? Seek(long page)
         {
             if (page == 1 || !cache.TryGetValue(Key(page), out Start? start) || start is null) return null;
-            // (brand_id, updated_on, id) compared as a row: a range on the list's own index, on both providers.
+            // brand_id by equality and (updated_on, id) compared as a row: a range seek on the list's own
+            // index on both providers (SQLite does not seek on a row value that includes brand_id).
             var from = start.Inclusive
-                ? db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (brand_id, updated_on, id) <= ({brand}, {start.UpdatedOn}, {start.Id})")
-                : db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (brand_id, updated_on, id) < ({brand}, {start.UpdatedOn}, {start.Id})");
+                ? db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (updated_on, id) <= ({start.UpdatedOn}, {start.Id})")
+                : db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (updated_on, id) < ({start.UpdatedOn}, {start.Id})");
             return NewestFirst(from.AsNoTracking()).Take(DrfPagination.PageSize);
         }
 

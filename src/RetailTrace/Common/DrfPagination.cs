@@ -68,6 +68,8 @@ public static class DrfPagination
         Func<IQueryable<TRow>, IQueryable<TRow>>? fetch, CancellationToken ct)
     {
         var skip = (page - 1) * PageSize;
+        // Nothing to skip on the first page: the deferred join would only add a join.
+        if (skip == 0) return await ordered.Take(PageSize).ToListAsync(ct);
         if (skip <= count / 2)
         {
             var forward = ordered.Skip((int)skip).Take(PageSize);

@@ -16,7 +16,8 @@ public readonly record struct Outcome(IResult Result, bool Commit)
 
 /// <summary>
 /// Runs a request's writes as one unit of work that is safe under concurrent requests. The work
-/// gets the <see cref="AppDb"/> to write with, which is not always the request's own (SQLite).
+/// gets the <see cref="AppDb"/> to write with, which is not always the request's own (SQLite):
+/// callers name that parameter <c>db</c>, shadowing the request's, so it cannot be used by mistake.
 /// <para>SQLite: one writer per database runs the units of work (see <see cref="SqliteGroupCommit"/>).</para>
 /// <para>PostgreSQL: READ COMMITTED with row locks from conditional updates; a deadlock or
 /// serialization failure rolls back and the work runs again (at most three times).</para>

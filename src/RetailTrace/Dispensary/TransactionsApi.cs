@@ -206,7 +206,7 @@ public static class TransactionsApi
     private static Task AppendAsync(AppDb db, Guid me, RetailTransaction transaction, List<Guid> moved, string @event, DateTime now, CancellationToken ct) =>
         ItemTransitions.AppendEventsAsync(db, moved, @event, now, me, transaction.OrderId, packageUid: null, ct);
 
-    /// <summary>The transaction row, by hand rather than through the change tracker: it is a third of a sale's time otherwise.</summary>
+    /// <summary>The transaction row by hand: through the change tracker it was a quarter of a sale's time in the writer.</summary>
     private static async Task<long> InsertAsync(AppDb db, RetailTransaction t, CancellationToken ct) =>
         (await db.Database.SqlQueryRaw<long>(
             """

@@ -153,18 +153,23 @@ public abstract class BatchesTests(AppFixture app)
         Assert.Equal($$"""{"count":1,"next":null,"previous":null,"results":[{"brand_uuid":"{{b.BrandUuid}}","name":"Batch 1","produced_on":null,"regulatory_id":"WAJ416334, INSZ7OL","updated_on":"{{(string)batch["updated_on"]!}}","digital_coa_uuids":["{{coa}}"],"uuid":"{{batch.Uuid()}}"}]}""", body.Json());
     }
 
-    [Fact]
-    public async Task List_pages_by_100_newest_first_without_losing_or_repeating_a_batch()
+    /// <summary>250 batches over 40 distinct instants, so ties on updated_on are ordered by uuid.</summary>
+    private async Task<List<Batch>> Store250BatchesAsync(Guid brandId)
     {
-        var b = await app.NewBrandAsync();
-        var brandId = ShortUuid.Decode(b.BrandUuid);
         var start = new DateTime(2024, 5, 1, 12, 0, 0, DateTimeKind.Utc);
-        // 250 batches over 40 distinct instants, so ties on updated_on are ordered by uuid.
         var batches = Enumerable.Range(0, 250).Select(i => new Batch
         {
             Id = Guid.NewGuid(), BrandId = brandId, Name = $"Batch {i}", UpdatedOn = start.AddSeconds(i % 40).AddTicks(1230),
         }).ToList();
         await app.WithDbAsync(async db => { db.Batches.AddRange(batches); await db.SaveChangesAsync(); });
+        return batches;
+    }
+
+    [Fact]
+    public async Task List_pages_by_100_newest_first_without_losing_or_repeating_a_batch()
+    {
+        var b = await app.NewBrandAsync();
+        var batches = await Store250BatchesAsync(ShortUuid.Decode(b.BrandUuid));
         var expected = batches.OrderByDescending(x => x.UpdatedOn).ThenByDescending(x => ShortUuid.Encode(x.Id), StringComparer.Ordinal)
             .Select(x => ShortUuid.Encode(x.Id)).ToList();
 
@@ -198,12 +203,7 @@ public abstract class BatchesTests(AppFixture app)
         // move of updated_on must each invalidate them (the list version moves in the same transaction).
         var b = await app.NewBrandAsync();
         var brandId = ShortUuid.Decode(b.BrandUuid);
-        var start = new DateTime(2024, 5, 1, 12, 0, 0, DateTimeKind.Utc);
-        var batches = Enumerable.Range(0, 250).Select(i => new Batch
-        {
-            Id = Guid.NewGuid(), BrandId = brandId, Name = $"Batch {i}", UpdatedOn = start.AddSeconds(i % 40).AddTicks(1230),
-        }).ToList();
-        await app.WithDbAsync(async db => { db.Batches.AddRange(batches); await db.SaveChangesAsync(); });
+        await Store250BatchesAsync(brandId);
 
         async Task<List<string>> Expected() => await app.WithDbAsync(async db =>
             (await db.Batches.Where(x => x.BrandId == brandId).Select(x => new { x.Id, x.UpdatedOn }).ToListAsync())

@@ -110,29 +110,25 @@ public sealed class SqliteGroupCommit(DbContextOptions<AppDb> options, string co
     private void WriterLoop()
     {
         var group = new List<Unit>(MaxGroup);
-        try
+        while (true)
         {
-            while (true)
+            if (!_queue.TryTake(out var first, IdleClose))
             {
-                if (!_queue.TryTake(out var first, IdleClose))
+                // Closed under the lock: a writer started by the next unit must not find this one's
+                // connection half disposed.
+                lock (_state)
                 {
-                    lock (_state)
-                    {
-                        if (_queue.Count > 0) continue;
-                        _running = false;
-                        return;
-                    }
+                    if (_queue.Count > 0) continue;
+                    Close();
+                    _running = false;
+                    return;
                 }
-                group.Add(first);
-                while (group.Count < MaxGroup && _queue.TryTake(out var next)) group.Add(next);
-                group.RemoveAll(u => u.Ct.IsCancellationRequested && u.Done.TrySetCanceled(u.Ct));
-                if (group.Count > 0) RunGroup(group);
-                group.Clear();
             }
-        }
-        finally
-        {
-            Close();
+            group.Add(first);
+            while (group.Count < MaxGroup && _queue.TryTake(out var next)) group.Add(next);
+            group.RemoveAll(u => u.Ct.IsCancellationRequested && u.Done.TrySetCanceled(u.Ct));
+            if (group.Count > 0) RunGroup(group); // answers every unit, whatever fails
+            group.Clear();
         }
     }
 
@@ -163,8 +159,8 @@ public sealed class SqliteGroupCommit(DbContextOptions<AppDb> options, string co
 
     private void Close()
     {
+        // Cancelled, not disposed: the checkpoint thread may still be between two waits on its handle.
         _checkpoints?.Cancel();
-        _checkpoints?.Dispose();
         _checkpoints = null;
         _db?.Dispose();
         _db = null;
@@ -187,9 +183,10 @@ public sealed class SqliteGroupCommit(DbContextOptions<AppDb> options, string co
             checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
             while (!stop.WaitHandle.WaitOne(CheckpointEvery)) checkpoint.ExecuteNonQuery();
         }
-        catch (SqliteException)
+        catch (Exception)
         {
-            // the writer's own checkpoints are the fallback
+            // Best effort on a thread of its own (an exception here would end the process): the
+            // writer's own checkpoints are the fallback.
         }
     }
 

@@ -88,6 +88,49 @@ public abstract class ConcurrencyTests(AppFixture app)
         var results = await RaceAsync(16, i => client.PostAsync("/api/v1.2/transactions/complete/", Sale("each-" + i, ids[i])));
         Assert.All(results, r => Assert.Equal((200, "{}"), r));
     }
+
+    [Fact]
+    public async Task Refused_sales_in_a_burst_take_nothing_from_the_accepted_ones()
+    {
+        // On SQLite a burst is committed as a group, each sale in its own savepoint: the refused ones
+        // (a replayed order, an unknown unit) must leave the others' units sold and their own untouched.
+        var d = await app.NewDispensaryAsync();
+        var c = await app.MintCaseAsync(12);
+        await d.Client.ImportAsync(c, 0, "PKG-001");
+        await using var live = new LiveServer(app);
+        var client = await LiveClientAsync(live, d);
+        var ids = c.Parts[0].LucidIds;
+        var unknown = ShortUuid.Encode(Guid.NewGuid());
+        var results = await RaceAsync(12, i => client.PostAsync("/api/v1.2/transactions/complete/",
+            i % 3 == 2 ? Sale("burst-" + i, ids[i], unknown) : Sale("burst-" + i, ids[i])));
+        for (var i = 0; i < 12; i++)
+        {
+            if (i % 3 == 2)
+            {
+                Assert.Equal((400, $$$"""{"items":{"invalid":[],"unknown":["{{{unknown}}}"],"valid":["{{{ids[i]}}}"]}}"""), results[i]);
+                Assert.Equal("in_inventory", await d.Client.StateAsync(ids[i]));
+            }
+            else
+            {
+                Assert.Equal((200, "{}"), results[i]);
+                Assert.Equal("sold", await d.Client.StateAsync(ids[i]));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_sale_after_the_writer_went_idle_is_recorded()
+    {
+        // The SQLite writer closes its connection after 2 s without work and opens it again on demand.
+        var d = await app.NewDispensaryAsync();
+        var c = await app.MintCaseAsync(2);
+        await d.Client.ImportAsync(c, 0, "PKG-001");
+        var ids = c.Parts[0].LucidIds;
+        Assert.Equal((200, "{}"), await d.Client.PostAsync("/api/v1.2/transactions/complete/", Sale("idle-1", ids[0])));
+        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
+        Assert.Equal((200, "{}"), await d.Client.PostAsync("/api/v1.2/transactions/complete/", Sale("idle-2", ids[1])));
+        Assert.Equal("sold", await d.Client.StateAsync(ids[1]));
+    }
 }
 
 public sealed class ConcurrencyTestsOnSqlite(SqliteApp app) : ConcurrencyTests(app), IClassFixture<SqliteApp>;

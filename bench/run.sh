@@ -18,26 +18,20 @@ PIDS=()
 # KEEP_WORK=1 keeps the databases, logs and id pools in $WORK for a look afterwards.
 # ONLY=<regex> runs only the load scenarios whose names match (baselines included), prints them and
 # writes no report: the loop for tuning one path, e.g. ONLY='insert|complete' bench/run.sh sqlite 0.02 5.
+# shellcheck source=common.sh
+source "$HERE/common.sh"
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  if [ -n "${PGBIN:-}" ]; then $PGRUN "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+  stop_postgres
   if [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
 }
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
-echo "== building (Release)"
-dotnet build -c Release "$ROOT/src/RetailTrace" -v q -nologo >/dev/null
-dotnet build -c Release "$HERE/RetailTrace.Bench" -v q -nologo >/dev/null
-APP_DLL="$ROOT/src/RetailTrace/bin/Release/net10.0/RetailTrace.dll"
-BENCH_DLL="$HERE/RetailTrace.Bench/bin/Release/net10.0/RetailTrace.Bench.dll"
+build_release
 
 if [ "$PROVIDER" = postgres ]; then
-  PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-  PGRUN=""; [ "$(id -u)" = 0 ] && { chown postgres "$WORK"; PGRUN="runuser -u postgres --"; }
-  $PGRUN "$PGBIN/initdb" -D "$WORK/pg" -U postgres -A trust -E UTF8 >/dev/null
-  $PGRUN "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w -o "-p 5433 -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB" start >/dev/null
-  for db in retailtrace baseline; do psql -h 127.0.0.1 -p 5433 -U postgres -qc "CREATE DATABASE $db"; done
+  PG_OPTS="-c max_connections=200 -c shared_buffers=512MB" start_postgres 5433 retailtrace baseline
   APP_CS="Host=127.0.0.1;Port=5433;Username=postgres;Database=retailtrace;Maximum Pool Size=64"
   BASE_CS="Host=127.0.0.1;Port=5433;Username=postgres;Database=baseline;Maximum Pool Size=64"
 else
@@ -45,7 +39,6 @@ else
   BASE_CS="Data Source=$WORK/baseline.db"
 fi
 
-wait_ready() { for _ in $(seq 1 300); do curl -sf "$1" >/dev/null && return 0; sleep 0.2; done; echo "not ready: $1" >&2; exit 1; }
 peak_reset() { echo 5 > "/proc/$1/clear_refs" 2>/dev/null || true; }
 peak_mib() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 RESULTS="$WORK/results.tsv"

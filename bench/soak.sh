@@ -12,21 +12,15 @@ WORK=$(mktemp -d /tmp/rt-soak-XXXXXX)
 ADMIN_TOKEN=soak-admin-token
 PORT=5200 PGPORT=5434
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -n "${PGBIN:-}" ] && $PGRUN "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; }
+# shellcheck source=common.sh
+source "$HERE/common.sh"
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; stop_postgres; }
 trap cleanup EXIT
 
-echo "== building (Release)"
-dotnet build -c Release "$ROOT/src/RetailTrace" -v q -nologo >/dev/null
-dotnet build -c Release "$HERE/RetailTrace.Bench" -v q -nologo >/dev/null
-APP_DLL="$ROOT/src/RetailTrace/bin/Release/net10.0/RetailTrace.dll"
-BENCH_DLL="$HERE/RetailTrace.Bench/bin/Release/net10.0/RetailTrace.Bench.dll"
+build_release
 
 if [ "$PROVIDER" = postgres ]; then
-  PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-  PGRUN=""; [ "$(id -u)" = 0 ] && { chown postgres "$WORK"; PGRUN="runuser -u postgres --"; }
-  $PGRUN "$PGBIN/initdb" -D "$WORK/pg" -U postgres -A trust -E UTF8 >/dev/null
-  $PGRUN "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1" start >/dev/null
-  psql -h 127.0.0.1 -p $PGPORT -U postgres -qc "CREATE DATABASE retailtrace"
+  start_postgres "$PGPORT" retailtrace
   CS="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=retailtrace"
 else
   CS="Data Source=$WORK/retailtrace.db"
@@ -35,7 +29,7 @@ fi
 Database__Provider=$([ "$PROVIDER" = postgres ] && echo Postgres || echo Sqlite) ConnectionStrings__RetailTrace="$CS" \
   Admin__Token=$ADMIN_TOKEN Logging__LogLevel__Default=Warning ObjectStore__LocalPath="$WORK/exports" \
   dotnet "$APP_DLL" --urls "http://127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 & APID=$!; PIDS+=("$APID")
-for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+wait_ready "http://127.0.0.1:$PORT/readyz"
 
 mkdir -p "$HERE/results"
 echo "== soak: $PROVIDER, ${SECONDS_TOTAL}s at $RATE ops/s"

@@ -19,8 +19,20 @@ public static class Database
 
     public static void Configure(DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString)
     {
-        if (provider == DatabaseProvider.Postgres) options.UseNpgsql(connectionString);
+        if (provider == DatabaseProvider.Postgres) options.UseNpgsql(WithAutoPrepare(connectionString));
         else options.UseSqlite(connectionString);
+    }
+
+    /// <summary>
+    /// Npgsql prepares a statement on a physical connection once it has seen its text a few times,
+    /// so PostgreSQL stops parsing and planning the hot statements on every call (it was CPU-bound
+    /// under load; bench/RESULTS.md). An explicit <c>Max Auto Prepare</c> in the connection string wins.
+    /// </summary>
+    public static string WithAutoPrepare(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.ContainsKey("Max Auto Prepare") || given.ContainsKey("MaxAutoPrepare")) return connectionString;
+        return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64 }.ConnectionString;
     }
 
     public static IServiceCollection AddRetailTraceDatabase(this IServiceCollection services, IConfiguration config)

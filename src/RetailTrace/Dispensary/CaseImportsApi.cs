@@ -162,28 +162,28 @@ public static class CaseImportsApi
         await db.PosPackageUids
             .Where(p => p.DispensaryId == dispensaryId && p.PackageUid == packageUid && p.PosInventoryId == posInventoryId)
             .Select(p => (Guid?)p.Id).FirstOrDefaultAsync(ct)
-        ?? (await db.Database.SqlQueryRaw<Guid>(
+        ?? (await db.QueryAsync(
             """
             INSERT INTO pos_package_uids (id, dispensary_id, package_uid, pos_inventory_id, created_at, updated_at)
-            VALUES ({0}, {1}, {2}, {3}, {4}, {4})
+            VALUES (@p0, @p1, @p2, @p3, @p4, @p4)
             ON CONFLICT (dispensary_id, package_uid) DO UPDATE SET pos_inventory_id = excluded.pos_inventory_id, updated_at = excluded.updated_at
-            RETURNING id AS "Value"
+            RETURNING id
             """,
-            Guid.NewGuid(), dispensaryId, packageUid, posInventoryId, now).ToListAsync(ct)).Single();
+            row => row.GetGuid(0), ct, Guid.NewGuid(), dispensaryId, packageUid, posInventoryId, now)).Single();
 
     /// <summary>An omitted sku keeps the one on record.</summary>
     private static async Task<Guid> UpsertCatalogProductAsync(AppDb db, Guid dispensaryId, string posProductId, string? sku, Guid packagedProductId, DateTime now, CancellationToken ct) =>
         await db.CatalogProducts
             .Where(c => c.DispensaryId == dispensaryId && c.PosProductId == posProductId && c.PackagedProductId == packagedProductId && (sku == null || c.Sku == sku))
             .Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct)
-        ?? (await db.Database.SqlQueryRaw<Guid>(
+        ?? (await db.QueryAsync(
             """
             INSERT INTO catalog_products (id, dispensary_id, pos_product_id, sku, packaged_product_id, updated_at)
-            VALUES ({0}, {1}, {2}, {3}, {4}, {5})
+            VALUES (@p0, @p1, @p2, @p3, @p4, @p5)
             ON CONFLICT (dispensary_id, pos_product_id) DO UPDATE SET
                 sku = COALESCE(excluded.sku, catalog_products.sku),
                 packaged_product_id = excluded.packaged_product_id, updated_at = excluded.updated_at
-            RETURNING id AS "Value"
+            RETURNING id
             """,
-            Guid.NewGuid(), dispensaryId, posProductId, (object?)sku ?? DBNull.Value, packagedProductId, now).ToListAsync(ct)).Single();
+            row => row.GetGuid(0), ct, Guid.NewGuid(), dispensaryId, posProductId, sku, packagedProductId, now)).Single();
 }

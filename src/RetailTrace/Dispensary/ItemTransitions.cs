@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using RetailTrace.Data;
 
 namespace RetailTrace.Dispensaries;
@@ -16,13 +15,13 @@ public static class ItemTransitions
 
     /// <summary>Import: every unit of the case part that is not with a customer enters the package.</summary>
     public static Task<List<Guid>> ImportAsync(AppDb db, Guid caseId, Guid packagedProductId, Guid dispensaryId, Guid inventoryPackageId, DateTime now, CancellationToken ct) =>
-        db.Database.SqlQueryRaw<Guid>(
+        db.QueryAsync(
             """
-            UPDATE lucid_items SET state = 'in_inventory', dispensary_id = {0}, inventory_package_id = {1}, updated_at = {2}
-            WHERE case_id = {3} AND packaged_product_id = {4} AND state <> 'sold'
-            RETURNING id AS "Value"
+            UPDATE lucid_items SET state = 'in_inventory', dispensary_id = @p0, inventory_package_id = @p1, updated_at = @p2
+            WHERE case_id = @p3 AND packaged_product_id = @p4 AND state <> 'sold'
+            RETURNING id
             """,
-            dispensaryId, inventoryPackageId, now, caseId, packagedProductId).ToListAsync(ct);
+            Id, ct, dispensaryId, inventoryPackageId, now, caseId, packagedProductId);
 
     /// <summary>
     /// Remove: units of the packages leave inventory (state removed, no dispensary); sold units stay
@@ -31,29 +30,27 @@ public static class ItemTransitions
     /// </summary>
     /// <remarks>The units are found through the case (indexed with the packaged product); there is no
     /// index on inventory_package_id, which would cost every import 200 index writes.</remarks>
-    public static Task<List<Changed>> RemoveAsync(AppDb db, Guid caseId, IReadOnlyCollection<Guid> inventoryPackageIds, DateTime now, CancellationToken ct)
-    {
-        var sql = $$"""
+    public static Task<List<Changed>> RemoveAsync(AppDb db, Guid caseId, IReadOnlyCollection<Guid> inventoryPackageIds, DateTime now, CancellationToken ct) =>
+        db.QueryAsync(
+            $"""
             UPDATE lucid_items SET
                 state = CASE WHEN state = 'in_inventory' THEN 'removed' ELSE state END,
                 dispensary_id = CASE WHEN state = 'in_inventory' THEN NULL ELSE dispensary_id END,
-                inventory_package_id = NULL, updated_at = {0}
-            WHERE case_id = {2} AND {{IdIn(db, "inventory_package_id", 1)}}
-            RETURNING id AS "Id", state AS "State"
-            """;
-        return db.Database.SqlQueryRaw<Changed>(sql, now, IdList(db, inventoryPackageIds), caseId).ToListAsync(ct);
-    }
+                inventory_package_id = NULL, updated_at = @p0
+            WHERE case_id = @p2 AND {IdIn(db, "inventory_package_id", 1)}
+            RETURNING id, state
+            """,
+            r => new Changed(r.GetGuid(0), r.GetString(1)), ct, now, IdList(db, inventoryPackageIds), caseId);
 
     /// <summary>Complete: units in this dispensary's inventory become sold in the sale.</summary>
-    public static Task<List<Guid>> SellAsync(AppDb db, Guid dispensaryId, long saleId, IReadOnlyCollection<Guid> itemIds, DateTime now, CancellationToken ct)
-    {
-        var sql = $$"""
-            UPDATE lucid_items SET state = 'sold', sale_transaction_id = {0}, updated_at = {1}
-            WHERE dispensary_id = {2} AND state = 'in_inventory' AND {{IdIn(db, "id", 3)}}
-            RETURNING id AS "Value"
-            """;
-        return db.Database.SqlQueryRaw<Guid>(sql, saleId, now, dispensaryId, IdList(db, itemIds)).ToListAsync(ct);
-    }
+    public static Task<List<Guid>> SellAsync(AppDb db, Guid dispensaryId, long saleId, IReadOnlyCollection<Guid> itemIds, DateTime now, CancellationToken ct) =>
+        db.QueryAsync(
+            $"""
+            UPDATE lucid_items SET state = 'sold', sale_transaction_id = @p0, updated_at = @p1
+            WHERE dispensary_id = @p2 AND state = 'in_inventory' AND {IdIn(db, "id", 3)}
+            RETURNING id
+            """,
+            Id, ct, saleId, now, dispensaryId, IdList(db, itemIds));
 
     /// <summary>
     /// Void (all units, <paramref name="itemIds"/> null) or return (the listed units): units still
@@ -62,49 +59,48 @@ public static class ItemTransitions
     /// </summary>
     public static Task<List<Guid>> PutBackAsync(AppDb db, long saleId, IReadOnlyCollection<Guid>? itemIds, DateTime now, CancellationToken ct)
     {
-        var sql = $$"""
+        var sql = $"""
             UPDATE lucid_items SET
                 state = CASE WHEN inventory_package_id IS NULL THEN 'removed' ELSE 'in_inventory' END,
                 dispensary_id = CASE WHEN inventory_package_id IS NULL THEN NULL ELSE dispensary_id END,
-                sale_transaction_id = NULL, updated_at = {0}
-            WHERE sale_transaction_id = {1} AND state = 'sold'{{(itemIds is null ? "" : " AND " + IdIn(db, "id", 2))}}
-            RETURNING id AS "Value"
+                sale_transaction_id = NULL, updated_at = @p0
+            WHERE sale_transaction_id = @p1 AND state = 'sold'{(itemIds is null ? "" : " AND " + IdIn(db, "id", 2))}
+            RETURNING id
             """;
-        object[] parameters = itemIds is null ? [now, saleId] : [now, saleId, IdList(db, itemIds)];
-        return db.Database.SqlQueryRaw<Guid>(sql, parameters).ToListAsync(ct);
+        return itemIds is null
+            ? db.QueryAsync(sql, Id, ct, now, saleId)
+            : db.QueryAsync(sql, Id, ct, now, saleId, IdList(db, itemIds));
     }
 
     /// <summary>
     /// One history event per unit, as one INSERT … SELECT over the id list (EF would send a
-    /// statement per row on SQLite). An absent order id or package UID is the literal NULL (raw SQL
-    /// parameters cannot be untyped nulls); the CASTs type it for PostgreSQL.
+    /// statement per row on SQLite). The CASTs type an absent order id or package UID for PostgreSQL.
     /// </summary>
     public static Task AppendEventsAsync(AppDb db, IReadOnlyCollection<Guid> itemIds, string @event, DateTime at, Guid dispensaryId, string? orderId, string? packageUid, CancellationToken ct)
     {
         if (itemIds.Count == 0) return Task.CompletedTask;
-        var sql = $$"""
+        return db.ExecuteAsync(
+            $"""
             INSERT INTO item_events (item_id, event, at, dispensary_id, order_id, package_uid)
-            SELECT ids.value, {1}, {2}, {3}, CAST({{OrNull(orderId, 4)}} AS varchar(255)), CAST({{OrNull(packageUid, 5)}} AS varchar(255))
-            FROM ({{IdRows(db, 0)}}) AS ids
-            """;
-        return db.Database.ExecuteSqlRawAsync(sql, [IdList(db, itemIds), @event, at, dispensaryId, orderId ?? "", packageUid ?? ""], ct);
+            SELECT ids.value, @p1, @p2, @p3, CAST(@p4 AS varchar(255)), CAST(@p5 AS varchar(255))
+            FROM ({IdRows(db, 0)}) AS ids
+            """,
+            ct, IdList(db, itemIds), @event, at, dispensaryId, orderId, packageUid);
     }
+
+    private static Guid Id(System.Data.Common.DbDataReader row) => row.GetGuid(0);
 
     // The only text spliced into these statements is the id-list filter below (fixed SQL per
     // provider); every value is a parameter.
     // One parameter for the whole id list: a JSON array on SQLite (TEXT uuids, upper case as EF
     // stores them), a uuid[] on PostgreSQL. Keeps 1,000 ids one statement with one parameter.
     private static string IdIn(AppDb db, string column, int parameter) => db.IsSqlite
-        ? $"{column} IN (SELECT value FROM json_each({{{parameter}}}))"
-        : $"{column} = ANY({{{parameter}}})";
-
-    private static string OrNull(string? value, int parameter) => value is null ? "NULL" : $"{{{parameter}}}";
+        ? $"{column} IN (SELECT value FROM json_each(@p{parameter}))"
+        : $"{column} = ANY(@p{parameter})";
 
     private static string IdRows(AppDb db, int parameter) => db.IsSqlite
-        ? $"SELECT value FROM json_each({{{parameter}}})"
-        : $"SELECT unnest({{{parameter}}}) AS value";
+        ? $"SELECT value FROM json_each(@p{parameter})"
+        : $"SELECT unnest(@p{parameter}) AS value";
 
-    private static object IdList(AppDb db, IReadOnlyCollection<Guid> ids) => db.IsSqlite
-        ? System.Text.Json.JsonSerializer.Serialize(ids.Select(id => id.ToString().ToUpperInvariant()))
-        : ids.ToArray();
+    private static object IdList(AppDb db, IReadOnlyCollection<Guid> ids) => db.IsSqlite ? RawSql.SqliteIdArray(ids) : ids.ToArray();
 }

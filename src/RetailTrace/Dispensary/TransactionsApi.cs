@@ -208,14 +208,13 @@ public static class TransactionsApi
 
     /// <summary>The transaction row by hand: through the change tracker it was a quarter of a sale's time in the writer.</summary>
     private static async Task<long> InsertAsync(AppDb db, RetailTransaction t, CancellationToken ct) =>
-        (await db.Database.SqlQueryRaw<long>(
+        (await db.QueryAsync(
             """
             INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at)
-            VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6})
-            RETURNING id AS "Value"
+            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6)
+            RETURNING id
             """,
-            t.DispensaryId, t.Type, t.OrderId, t.PerformedAt, (object?)t.CustomerId ?? DBNull.Value, (object?)t.BudtenderId ?? DBNull.Value, t.RecordedAt)
-            .ToListAsync(ct)).Single();
+            row => row.GetInt64(0), ct, t.DispensaryId, t.Type, t.OrderId, t.PerformedAt, t.CustomerId, t.BudtenderId, t.RecordedAt)).Single();
 
     private static IResult Message(string message) => Drf.Ok(new TransactionMessage(message), StatusCodes.Status400BadRequest);
 

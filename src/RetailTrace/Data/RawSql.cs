@@ -1,0 +1,89 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace RetailTrace.Data;
+
+/// <summary>
+/// The hand-written statements of the write hot paths (sales, voids, returns, imports) as plain
+/// ADO.NET commands on the context's connection and write transaction.
+/// <para>Why not EF's <c>SqlQueryRaw</c>: it wraps the text in a LINQ query that is compiled on every
+/// call, and hands SQLite a new command, which Microsoft.Data.Sqlite prepares again each time. On the
+/// SQLite writer that was about a third of a sale's time (bench/RESULTS.md). Here a connection keeps
+/// one command per statement text: SQLite prepares it once per connection, and Npgsql's auto-prepare
+/// (see <see cref="Database"/>) recognises it by its text.</para>
+/// <para>Statements still pass through EF's command diagnostics, so EF's SQL logging and command
+/// interceptors see them like any other.</para>
+/// <para>Parameters are <c>@p0</c>, <c>@p1</c>, … in argument order. Values are bound as EF stores them:
+/// on SQLite a <see cref="Guid"/> is upper-case text; <c>null</c> is SQL NULL.</para>
+/// </summary>
+public static class RawSql
+{
+    private static readonly ConditionalWeakTable<DbConnection, Dictionary<string, DbCommand>> Commands = new();
+
+    public static async Task<List<T>> QueryAsync<T>(this AppDb db, string sql, Func<DbDataReader, T> read, CancellationToken ct, params object?[] args)
+    {
+        var (command, diagnostics) = Prepare(db, sql, args);
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var commandId = Guid.NewGuid();
+        await diagnostics.Logger.CommandReaderExecutingAsync(diagnostics.Connection, command, sql, db, commandId, diagnostics.Connection.ConnectionId, started, CommandSource.FromSqlQuery, ct);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(ct)) rows.Add(read(reader));
+        await diagnostics.Logger.CommandReaderExecutedAsync(diagnostics.Connection, command, sql, db, commandId, diagnostics.Connection.ConnectionId, reader, started, clock.Elapsed, CommandSource.FromSqlQuery, ct);
+        return rows;
+    }
+
+    public static async Task<int> ExecuteAsync(this AppDb db, string sql, CancellationToken ct, params object?[] args)
+    {
+        var (command, diagnostics) = Prepare(db, sql, args);
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var commandId = Guid.NewGuid();
+        await diagnostics.Logger.CommandNonQueryExecutingAsync(diagnostics.Connection, command, sql, db, commandId, diagnostics.Connection.ConnectionId, started, CommandSource.ExecuteSqlRaw, ct);
+        var rows = await command.ExecuteNonQueryAsync(ct);
+        await diagnostics.Logger.CommandNonQueryExecutedAsync(diagnostics.Connection, command, sql, db, commandId, diagnostics.Connection.ConnectionId, rows, started, clock.Elapsed, CommandSource.ExecuteSqlRaw, ct);
+        return rows;
+    }
+
+    /// <summary>A JSON array of ids for SQLite's <c>json_each</c>, upper-case as EF stores them.</summary>
+    public static string SqliteIdArray(IEnumerable<Guid> ids) =>
+        System.Text.Json.JsonSerializer.Serialize(ids.Select(id => id.ToString().ToUpperInvariant()));
+
+    private readonly record struct Diagnostics(IRelationalConnection Connection, IRelationalCommandDiagnosticsLogger Logger);
+
+    private static (DbCommand, Diagnostics) Prepare(AppDb db, string sql, object?[] args)
+    {
+        // Only ever inside InWriteTransactionAsync: these are the statements a write is made of.
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Raw write statements run inside InWriteTransactionAsync.");
+        var commands = Commands.GetOrCreateValue(transaction.Connection!);
+        if (!commands.TryGetValue(sql, out var command))
+        {
+            command = transaction.Connection!.CreateCommand();
+            command.CommandText = sql;
+            for (var i = 0; i < args.Length; i++)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = "@p" + i;
+                command.Parameters.Add(parameter);
+            }
+            commands[sql] = command;
+        }
+        command.Transaction = transaction;
+        for (var i = 0; i < args.Length; i++) command.Parameters[i].Value = Value(db, args[i]);
+        return (command, new Diagnostics(db.GetService<IRelationalConnection>(), db.GetService<IRelationalCommandDiagnosticsLogger>()));
+    }
+
+    private static object Value(AppDb db, object? value) => value switch
+    {
+        null => DBNull.Value,
+        Guid id when db.IsSqlite => id.ToString().ToUpperInvariant(),
+        _ => value,
+    };
+}

@@ -63,49 +63,57 @@ public static class CaseImportsApi
         return await db.InWriteTransactionAsync(async db =>
         {
             var now = time.GetUtcNow().UtcDateTime;
-            // Both existence checks in one round trip: no row means no case.
-            var hasPart = await db.Cases.Where(c => c.Id == caseId)
-                .Select(c => (bool?)db.LucidItems.Any(i => i.CaseId == caseId && i.PackagedProductId == packagedProductId))
-                .FirstOrDefaultAsync(ct);
-            if (hasPart is null)
-                return Outcome.RolledBack(Drf.BadRequest($"Case not found for case_uuid={caseUuid}."));
-            if (hasPart == false)
-                return Outcome.RolledBack(Drf.BadRequest($"Packaged product {ppUuid} is not part of case {caseUuid}."));
-
-            var claimed = await db.Cases.Where(c => c.Id == caseId && (c.DispensaryId == null || c.DispensaryId == me))
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.DispensaryId, me), ct);
-            if (claimed == 0) return Outcome.RolledBack(Drf.BadRequest("This case has already been scanned for another dispensary."));
+            // The claim first: it answers whether the part exists too, and the checks below run only
+            // when it fails, in the SPEC's order (no case, not in the case, another dispensary's).
+            var claim = await db.QueryAsync(
+                """
+                UPDATE cases SET dispensary_id = @p0
+                WHERE id = @p1 AND (dispensary_id IS NULL OR dispensary_id = @p0)
+                RETURNING EXISTS (SELECT 1 FROM lucid_items WHERE case_id = @p1 AND packaged_product_id = @p2)
+                """,
+                row => row.GetBoolean(0), ct, me, caseId, packagedProductId);
+            if (claim is not [true])
+            {
+                var hasPart = await db.Cases.Where(c => c.Id == caseId)
+                    .Select(c => (bool?)db.LucidItems.Any(i => i.CaseId == caseId && i.PackagedProductId == packagedProductId))
+                    .FirstOrDefaultAsync(ct);
+                return Outcome.RolledBack(Drf.BadRequest(
+                    hasPart is null ? $"Case not found for case_uuid={caseUuid}."
+                    : hasPart == false ? $"Packaged product {ppUuid} is not part of case {caseUuid}."
+                    : "This case has already been scanned for another dispensary."));
+            }
 
             // Read after the claim: the case row lock makes this the latest committed state.
-            var current = await db.InventoryPackages.AsNoTracking()
-                .Where(ip => ip.CaseId == caseId && ip.PackagedProductId == packagedProductId)
-                .Join(db.PosPackageUids, ip => ip.PosPackageUidId, p => p.Id, (ip, p) => new { ip.Id, p.PackageUid })
-                .FirstOrDefaultAsync(ct);
-            if (current?.PackageUid == packageUid)
+            var current = (await db.QueryAsync(
+                """
+                SELECT ip.id, p.package_uid FROM inventory_packages ip JOIN pos_package_uids p ON p.id = ip.pos_package_uid_id
+                WHERE ip.case_id = @p0 AND ip.packaged_product_id = @p1
+                """,
+                row => (Id: row.GetGuid(0), PackageUid: (string?)row.GetString(1)), ct, caseId, packagedProductId)).SingleOrDefault();
+            if (current.PackageUid == packageUid)
                 return Outcome.RolledBack(Drf.BadRequest($"Items in CaseID {caseUuid} are already imported into inventory {packageUid}."));
 
             var posPackageUidId = await UpsertPosPackageUidAsync(db, me, packageUid!, posInventoryId!, now, ct);
             var catalogProductId = await UpsertCatalogProductAsync(db, me, posProductId!, sku, packagedProductId.Value, now, ct);
             Guid inventoryPackageId;
-            if (current is null)
+            if (current.PackageUid is null)
             {
                 inventoryPackageId = Guid.NewGuid();
-                db.InventoryPackages.Add(new InventoryPackage
-                {
-                    Id = inventoryPackageId, DispensaryId = me, PosPackageUidId = posPackageUidId, CaseId = caseId.Value,
-                    PackagedProductId = packagedProductId.Value, CatalogProductId = catalogProductId, ImportedAt = now,
-                });
+                await db.ExecuteAsync(
+                    """
+                    INSERT INTO inventory_packages (id, dispensary_id, pos_package_uid_id, case_id, packaged_product_id, catalog_product_id, imported_at)
+                    VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6)
+                    """,
+                    ct, inventoryPackageId, me, posPackageUidId, caseId, packagedProductId, catalogProductId, now);
             }
             else
             {
                 // The part moves to the new package UID; its units keep their Inventory Package row.
                 inventoryPackageId = current.Id;
-                await db.InventoryPackages.Where(ip => ip.Id == current.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(ip => ip.PosPackageUidId, posPackageUidId)
-                    .SetProperty(ip => ip.CatalogProductId, catalogProductId)
-                    .SetProperty(ip => ip.ImportedAt, now), ct);
+                await db.ExecuteAsync(
+                    "UPDATE inventory_packages SET pos_package_uid_id = @p1, catalog_product_id = @p2, imported_at = @p3 WHERE id = @p0",
+                    ct, inventoryPackageId, posPackageUidId, catalogProductId, now);
             }
-            await db.SaveChangesAsync(ct);
 
             var imported = await ItemTransitions.ImportAsync(db, caseId.Value, packagedProductId.Value, me, inventoryPackageId, now, ct);
             await ItemTransitions.AppendEventsAsync(db, imported, ItemEvents.Imported, now, me, orderId: null, packageUid, ct);
@@ -159,9 +167,9 @@ public static class CaseImportsApi
     // and PostgreSQL): concurrent imports of different cases into one new package UID both succeed
     // instead of one failing on the unique index. updated_at moves only when something changed.
     private static async Task<Guid> UpsertPosPackageUidAsync(AppDb db, Guid dispensaryId, string packageUid, string posInventoryId, DateTime now, CancellationToken ct) =>
-        await db.PosPackageUids
-            .Where(p => p.DispensaryId == dispensaryId && p.PackageUid == packageUid && p.PosInventoryId == posInventoryId)
-            .Select(p => (Guid?)p.Id).FirstOrDefaultAsync(ct)
+        (await db.QueryAsync(
+            "SELECT id FROM pos_package_uids WHERE dispensary_id = @p0 AND package_uid = @p1 AND pos_inventory_id = @p2",
+            row => (Guid?)row.GetGuid(0), ct, dispensaryId, packageUid, posInventoryId)).SingleOrDefault()
         ?? (await db.QueryAsync(
             """
             INSERT INTO pos_package_uids (id, dispensary_id, package_uid, pos_inventory_id, created_at, updated_at)
@@ -173,9 +181,12 @@ public static class CaseImportsApi
 
     /// <summary>An omitted sku keeps the one on record.</summary>
     private static async Task<Guid> UpsertCatalogProductAsync(AppDb db, Guid dispensaryId, string posProductId, string? sku, Guid packagedProductId, DateTime now, CancellationToken ct) =>
-        await db.CatalogProducts
-            .Where(c => c.DispensaryId == dispensaryId && c.PosProductId == posProductId && c.PackagedProductId == packagedProductId && (sku == null || c.Sku == sku))
-            .Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct)
+        (await db.QueryAsync(
+            """
+            SELECT id FROM catalog_products
+            WHERE dispensary_id = @p0 AND pos_product_id = @p1 AND packaged_product_id = @p2 AND (CAST(@p3 AS varchar(255)) IS NULL OR sku = @p3)
+            """,
+            row => (Guid?)row.GetGuid(0), ct, dispensaryId, posProductId, packagedProductId, sku)).SingleOrDefault()
         ?? (await db.QueryAsync(
             """
             INSERT INTO catalog_products (id, dispensary_id, pos_product_id, sku, packaged_product_id, updated_at)

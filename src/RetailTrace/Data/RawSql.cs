@@ -17,7 +17,7 @@ namespace RetailTrace.Data;
 /// one command per statement text: SQLite prepares it once per connection, and Npgsql's auto-prepare
 /// (see <see cref="Database"/>) recognises it by its text.</para>
 /// <para>Statements still pass through EF's command diagnostics, so EF's SQL logging and command
-/// interceptors see them like any other.</para>
+/// interceptors see them like any other (interceptors observe; a result one substitutes is not used).</para>
 /// <para>Parameters are <c>@p0</c>, <c>@p1</c>, … in argument order. Values are bound as EF stores them:
 /// on SQLite a <see cref="Guid"/> is upper-case text; <c>null</c> is SQL NULL.</para>
 /// </summary>

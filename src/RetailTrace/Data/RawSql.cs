@@ -19,7 +19,8 @@ namespace RetailTrace.Data;
 /// <para>Statements still pass through EF's command diagnostics, so EF's SQL logging and command
 /// interceptors see them like any other (interceptors observe; a result one substitutes is not used).</para>
 /// <para>Parameters are <c>@p0</c>, <c>@p1</c>, … in argument order. Values are bound as EF stores them:
-/// on SQLite a <see cref="Guid"/> is upper-case text; <c>null</c> is SQL NULL.</para>
+/// on SQLite a <see cref="Guid"/> is upper-case text; <c>null</c> is SQL NULL; a list of ids is one
+/// parameter (see <see cref="Value"/>).</para>
 /// </summary>
 public static class RawSql
 {
@@ -51,10 +52,6 @@ public static class RawSql
         return rows;
     }
 
-    /// <summary>A JSON array of ids for SQLite's <c>json_each</c>, upper-case as EF stores them.</summary>
-    public static string SqliteIdArray(IEnumerable<Guid> ids) =>
-        System.Text.Json.JsonSerializer.Serialize(ids.Select(id => id.ToString().ToUpperInvariant()));
-
     private readonly record struct Diagnostics(IRelationalConnection Connection, IRelationalCommandDiagnosticsLogger Logger);
 
     private static (DbCommand, Diagnostics) Prepare(AppDb db, string sql, object?[] args)
@@ -80,10 +77,16 @@ public static class RawSql
         return (command, new Diagnostics(db.GetService<IRelationalConnection>(), db.GetService<IRelationalCommandDiagnosticsLogger>()));
     }
 
+    /// <summary>An id list is one parameter: a JSON array of upper-case ids for <c>json_each</c> on
+    /// SQLite, a <c>uuid[]</c> on PostgreSQL.</summary>
     private static object Value(AppDb db, object? value) => value switch
     {
         null => DBNull.Value,
-        Guid id when db.IsSqlite => id.ToString().ToUpperInvariant(),
+        Guid id when db.IsSqlite => SqliteId(id),
+        IEnumerable<Guid> ids when db.IsSqlite => System.Text.Json.JsonSerializer.Serialize(ids.Select(SqliteId)),
+        IEnumerable<Guid> ids and not Guid[] => ids.ToArray(),
         _ => value,
     };
+
+    private static string SqliteId(Guid id) => id.ToString().ToUpperInvariant();
 }

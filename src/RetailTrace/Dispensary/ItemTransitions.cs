@@ -40,7 +40,7 @@ public static class ItemTransitions
             WHERE case_id = @p2 AND {IdIn(db, "inventory_package_id", 1)}
             RETURNING id, state
             """,
-            r => new Changed(r.GetGuid(0), r.GetString(1)), ct, now, IdList(db, inventoryPackageIds), caseId);
+            r => new Changed(r.GetGuid(0), r.GetString(1)), ct, now, inventoryPackageIds, caseId);
 
     /// <summary>Complete: units in this dispensary's inventory become sold in the sale.</summary>
     public static Task<List<Guid>> SellAsync(AppDb db, Guid dispensaryId, long saleId, IReadOnlyCollection<Guid> itemIds, DateTime now, CancellationToken ct) =>
@@ -50,7 +50,7 @@ public static class ItemTransitions
             WHERE dispensary_id = @p2 AND state = 'in_inventory' AND {IdIn(db, "id", 3)}
             RETURNING id
             """,
-            Id, ct, saleId, now, dispensaryId, IdList(db, itemIds));
+            Id, ct, saleId, now, dispensaryId, itemIds);
 
     /// <summary>
     /// Void (all units, <paramref name="itemIds"/> null) or return (the listed units): units still
@@ -69,7 +69,7 @@ public static class ItemTransitions
             """;
         return itemIds is null
             ? db.QueryAsync(sql, Id, ct, now, saleId)
-            : db.QueryAsync(sql, Id, ct, now, saleId, IdList(db, itemIds));
+            : db.QueryAsync(sql, Id, ct, now, saleId, itemIds);
     }
 
     /// <summary>
@@ -85,15 +85,15 @@ public static class ItemTransitions
             SELECT ids.value, @p1, @p2, @p3, CAST(@p4 AS varchar(255)), CAST(@p5 AS varchar(255))
             FROM ({IdRows(db, 0)}) AS ids
             """,
-            ct, IdList(db, itemIds), @event, at, dispensaryId, orderId, packageUid);
+            ct, itemIds, @event, at, dispensaryId, orderId, packageUid);
     }
 
     private static Guid Id(System.Data.Common.DbDataReader row) => row.GetGuid(0);
 
     // The only text spliced into these statements is the id-list filter below (fixed SQL per
     // provider); every value is a parameter.
-    // One parameter for the whole id list: a JSON array on SQLite (TEXT uuids, upper case as EF
-    // stores them), a uuid[] on PostgreSQL. Keeps 1,000 ids one statement with one parameter.
+    // One parameter for the whole id list (RawSql binds it as a JSON array on SQLite, a uuid[] on
+    // PostgreSQL): 1,000 ids stay one statement with one parameter.
     private static string IdIn(AppDb db, string column, int parameter) => db.IsSqlite
         ? $"{column} IN (SELECT value FROM json_each(@p{parameter}))"
         : $"{column} = ANY(@p{parameter})";
@@ -101,6 +101,4 @@ public static class ItemTransitions
     private static string IdRows(AppDb db, int parameter) => db.IsSqlite
         ? $"SELECT value FROM json_each(@p{parameter})"
         : $"SELECT unnest(@p{parameter}) AS value";
-
-    private static object IdList(AppDb db, IReadOnlyCollection<Guid> ids) => db.IsSqlite ? RawSql.SqliteIdArray(ids) : ids.ToArray();
 }

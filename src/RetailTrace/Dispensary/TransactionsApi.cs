@@ -185,7 +185,7 @@ public static class TransactionsApi
             SELECT sale.id, sold.id FROM sale LEFT JOIN sold ON true
             """,
             row => (Sale: row.GetInt64(0), Item: row.IsDBNull(1) ? (Guid?)null : row.GetGuid(1)), ct,
-            sale.DispensaryId, sale.OrderId, sale.PerformedAt, sale.CustomerId, sale.BudtenderId, sale.RecordedAt, ids.ToArray());
+            sale.DispensaryId, sale.OrderId, sale.PerformedAt, sale.CustomerId, sale.BudtenderId, sale.RecordedAt, ids);
         return (rows[0].Sale, rows.Where(r => r.Item is not null).Select(r => r.Item!.Value).ToList());
     }
 

@@ -89,6 +89,14 @@ load brand_batches_middle_pages "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/ba
 DEEP_FROM=$(( BRAND_BATCH_PAGES * 9 / 10 )); DEEP_TO=$(( BRAND_BATCH_PAGES - 1 ))
 load brand_batches_deep_pages "$APID" "$APP" get.lua PATH_PREFIX="/api/v1.5/batches/?page=" PAGE_FROM=$DEEP_FROM PAGE_TO=$DEEP_TO BEARER="$BTOKEN"
 
+# How many of the scenarios' unit updates PostgreSQL made HOT (new version on the same page, no index writes).
+HOT_LINE=""
+if [ "$PROVIDER" = postgres ]; then
+  sleep 1 # backends flush their table statistics at most once a second
+  HOT_LINE=$(psql -h 127.0.0.1 -p 5433 -U postgres -d retailtrace -Atc \
+    "SELECT 'lucid_items updates=' || n_tup_upd || ' hot=' || n_tup_hot_upd || ' pages=' || pg_relation_size('lucid_items') / 8192 FROM pg_stat_user_tables WHERE relname = 'lucid_items'")
+  echo "$HOT_LINE"
+fi
 if [ -n "${ONLY:-}" ]; then echo "== ONLY=$ONLY: figures above, no report written"; exit 0; fi
 
 echo "== minting 10,000 LucidIDs (5 runs)"

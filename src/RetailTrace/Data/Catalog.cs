@@ -195,6 +195,10 @@ public static class CatalogModel
             e.HasIndex(x => new { x.CaseId, x.PackagedProductId });
             e.HasIndex(x => x.PackagedProductId);
             e.HasIndex(x => x.BrandId);
+            // PostgreSQL: half of each page left free, so an import (which rewrites every unit of a case
+            // part, i.e. every row on its pages, in one transaction) and a sale can put the new row versions
+            // on the same page: HOT updates, with no index writes (migration 0010; bench/RESULTS.md, finding 15).
+            e.HasStorageParameter("fillfactor", 50);
         });
         b.Entity<ItemEvent>(e =>
         {

@@ -28,6 +28,11 @@ public class RetailTransaction
     public string? BudtenderId { get; set; }
     /// <summary>When we recorded it (server clock).</summary>
     public DateTime RecordedAt { get; set; }
+    /// <summary>
+    /// The units a complete sold (null for void and return rows): a void finds its units through the
+    /// sale's primary key, so no index on lucid_items.sale_transaction_id is needed (migration 0010).
+    /// </summary>
+    public Guid[]? ItemIds { get; set; }
 }
 
 public static class DispensaryModel
@@ -43,8 +48,5 @@ public static class DispensaryModel
             e.HasOne<Dispensary>().WithMany().HasForeignKey(x => x.DispensaryId);
             e.HasIndex(x => new { x.DispensaryId, x.OrderId, x.Type }).IsUnique();
         });
-        // Void and return find an order's sold units by the sale that holds them. Only sold units are
-        // in the index, so a sale appends to it and removes nothing (migration 0008).
-        b.Entity<LucidItem>().HasIndex(x => x.SaleTransactionId).HasFilter("sale_transaction_id IS NOT NULL");
     }
 }

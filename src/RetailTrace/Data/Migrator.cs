@@ -29,7 +29,8 @@ public static class Migrator
             .ToList();
     }
 
-    public static async Task MigrateAsync(AppDb db, CancellationToken ct = default)
+    /// <param name="before">Stop before this version (upgrade tests build an older schema with it).</param>
+    public static async Task MigrateAsync(AppDb db, CancellationToken ct = default, string? before = null)
     {
         var provider = db.IsSqlite ? DatabaseProvider.Sqlite : DatabaseProvider.Postgres;
         var connection = db.Database.GetDbConnection();
@@ -39,6 +40,7 @@ public static class Migrator
             if (provider == DatabaseProvider.Sqlite) await ExecAsync(connection, null, "PRAGMA journal_mode=WAL;", ct);
             foreach (var (version, sql) in Scripts(provider))
             {
+                if (before is not null && string.CompareOrdinal(version, before) >= 0) break;
                 await using var tx = provider == DatabaseProvider.Sqlite
                     ? await BeginImmediateAsync(connection, ct)
                     : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);

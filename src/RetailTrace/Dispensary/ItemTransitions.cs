@@ -53,24 +53,22 @@ public static class ItemTransitions
             Id, ct, saleId, now, dispensaryId, itemIds);
 
     /// <summary>
-    /// Void (all units, <paramref name="itemIds"/> null) or return (the listed units): units still
-    /// sold in the sale go back into their package, or become removed when their case part was
-    /// removed from inventory meanwhile.
+    /// Void or return: the listed units still sold in the sale go back into their package, or become
+    /// removed when their case part was removed from inventory meanwhile. A void lists the units the
+    /// sale's row holds; the units are found by primary key, and no index covers sale_transaction_id,
+    /// so neither a sale nor this statement changes an indexed column (migration 0010).
     /// </summary>
-    public static Task<List<Guid>> PutBackAsync(AppDb db, long saleId, IReadOnlyCollection<Guid>? itemIds, DateTime now, CancellationToken ct)
-    {
-        var sql = $"""
+    public static Task<List<Guid>> PutBackAsync(AppDb db, long saleId, IReadOnlyCollection<Guid> itemIds, DateTime now, CancellationToken ct) =>
+        db.QueryAsync(
+            $"""
             UPDATE lucid_items SET
                 state = CASE WHEN inventory_package_id IS NULL THEN 'removed' ELSE 'in_inventory' END,
                 dispensary_id = CASE WHEN inventory_package_id IS NULL THEN NULL ELSE dispensary_id END,
                 sale_transaction_id = NULL, updated_at = @p0
-            WHERE sale_transaction_id = @p1 AND state = 'sold'{(itemIds is null ? "" : " AND " + IdIn(db, "id", 2))}
+            WHERE {IdIn(db, "id", 2)} AND sale_transaction_id = @p1 AND state = 'sold'
             RETURNING id
-            """;
-        return itemIds is null
-            ? db.QueryAsync(sql, Id, ct, now, saleId)
-            : db.QueryAsync(sql, Id, ct, now, saleId, itemIds);
-    }
+            """,
+            Id, ct, now, saleId, itemIds);
 
     /// <summary>
     /// One history event per unit, as one INSERT … SELECT over the id list (EF would send a

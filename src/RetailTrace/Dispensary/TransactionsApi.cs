@@ -127,11 +127,11 @@ public static class TransactionsApi
                 return Outcome.RolledBack(Message(AlreadyProcessed));
             }
 
-            var saleId = await db.RetailTransactions
+            var sale = await db.RetailTransactions
                 .Where(t => t.DispensaryId == me && t.OrderId == orderId && t.Type == TransactionTypes.Complete)
-                .Select(t => (long?)t.Id).FirstOrDefaultAsync(ct);
-            if (saleId is null) return Outcome.RolledBack(Message($"No completed transaction found for order_id={orderId}."));
-            return await PutBackAsync(db, me, transaction, saleId.Value, type == TransactionTypes.Return ? items : null, now, ct);
+                .Select(t => new { t.Id, t.ItemIds }).FirstOrDefaultAsync(ct);
+            if (sale is null) return Outcome.RolledBack(Message($"No completed transaction found for order_id={orderId}."));
+            return await PutBackAsync(db, me, transaction, sale.Id, sale.ItemIds ?? [], type == TransactionTypes.Return ? items : null, now, ct);
         }, ct);
     }
 
@@ -141,8 +141,9 @@ public static class TransactionsApi
         // and in this dispensary's inventory, so the happy path reads nothing first. When it moved fewer,
         // the checks name the refused units (the units this sale has just taken count as sellable) and
         // the whole transaction rolls back; under a race the row locks have settled who won by then.
+        sale.ItemIds = items.Select(i => i.Id).ToArray();
         (long Id, List<Guid> Sold) recorded;
-        try { recorded = await SellAsync(db, sale, items.Select(i => i.Id).ToList(), ct); }
+        try { recorded = await SellAsync(db, sale, ct); }
         catch (Exception ex) when (Database.IsUniqueViolation(ex))
         {
             return Outcome.RolledBack(Message(AlreadyProcessed));
@@ -154,25 +155,27 @@ public static class TransactionsApi
     }
 
     /// <summary>
-    /// The sale row, its units moved to sold and their sold events; answers the sale's id and the units
-    /// it moved. The events are meant for a sale that moved every unit (a partial one is rolled back).
+    /// The sale row (with the units it asks for), its units moved to sold and their sold events; answers
+    /// the sale's id and the units it moved. The events are meant for a sale that moved every unit (a
+    /// partial one is rolled back, so a committed sale's item_ids are exactly the units it sold).
     /// On PostgreSQL one statement (data-modifying CTEs): it was CPU-bound, and every round trip costs
     /// both processes a wake-up. SQLite has no such CTEs, and in-process statements cost no round trip.
     /// </summary>
-    private static async Task<(long Id, List<Guid> Sold)> SellAsync(AppDb db, RetailTransaction sale, List<Guid> ids, CancellationToken ct)
+    private static async Task<(long Id, List<Guid> Sold)> SellAsync(AppDb db, RetailTransaction sale, CancellationToken ct)
     {
+        var ids = sale.ItemIds!;
         if (db.IsSqlite)
         {
             var id = await InsertAsync(db, sale, ct);
             var sold = await ItemTransitions.SellAsync(db, sale.DispensaryId, id, ids, sale.RecordedAt, ct);
-            if (sold.Count == ids.Count) await AppendAsync(db, sale.DispensaryId, sale, sold, ItemEvents.Sold, sale.RecordedAt, ct);
+            if (sold.Count == ids.Length) await AppendAsync(db, sale.DispensaryId, sale, sold, ItemEvents.Sold, sale.RecordedAt, ct);
             return (id, sold);
         }
         var rows = await db.QueryAsync(
             $"""
             WITH sale AS (
-                INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at)
-                VALUES (@p0, '{TransactionTypes.Complete}', @p1, @p2, @p3, @p4, @p5)
+                INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at, item_ids)
+                VALUES (@p0, '{TransactionTypes.Complete}', @p1, @p2, @p3, @p4, @p5, @p6)
                 RETURNING id
             ), sold AS (
                 UPDATE lucid_items SET state = '{ItemStates.Sold}', sale_transaction_id = (SELECT id FROM sale), updated_at = @p5
@@ -203,10 +206,11 @@ public static class TransactionsApi
         return notImported.Count > 0 ? Drf.Ok(new NonImportedItems(NonImported, notImported, false), StatusCodes.Status400BadRequest) : null;
     }
 
-    private static async Task<Outcome> PutBackAsync(AppDb db, Guid me, RetailTransaction transaction, long saleId, List<RequestedItem>? items, DateTime now, CancellationToken ct)
+    /// <summary>Void (<paramref name="items"/> null: every unit the sale still holds) or return (the listed units).</summary>
+    private static async Task<Outcome> PutBackAsync(AppDb db, Guid me, RetailTransaction transaction, long saleId, Guid[] saleItems, List<RequestedItem>? items, DateTime now, CancellationToken ct)
     {
         if (items is not null && await CheckReturnAsync(db, saleId, items, ct) is { } invalid) return Outcome.RolledBack(invalid);
-        var back = await ItemTransitions.PutBackAsync(db, saleId, items?.Select(i => i.Id).ToList(), now, ct);
+        var back = await ItemTransitions.PutBackAsync(db, saleId, items?.Select(i => i.Id).ToList() ?? [.. saleItems], now, ct);
         if (items is not null && back.Count != items.Count)
         {
             // A concurrent void or return of the same order took some units first.
@@ -247,11 +251,11 @@ public static class TransactionsApi
     private static async Task<long> InsertAsync(AppDb db, RetailTransaction t, CancellationToken ct) =>
         (await db.QueryAsync(
             """
-            INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at)
-            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6)
+            INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at, item_ids)
+            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7)
             RETURNING id
             """,
-            row => row.GetInt64(0), ct, t.DispensaryId, t.Type, t.OrderId, t.PerformedAt, t.CustomerId, t.BudtenderId, t.RecordedAt)).Single();
+            row => row.GetInt64(0), ct, t.DispensaryId, t.Type, t.OrderId, t.PerformedAt, t.CustomerId, t.BudtenderId, t.RecordedAt, t.ItemIds)).Single();
 
     private static IResult Message(string message) => Drf.Ok(new TransactionMessage(message), StatusCodes.Status400BadRequest);
 

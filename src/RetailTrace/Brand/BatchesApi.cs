@@ -91,8 +91,10 @@ public static class BatchesApi
     /// Where pages of one brand's batch list start, remembered per version of the list (batch_counts.version,
     /// moved by triggers in every transaction that changes the list's order keys, migration 0009). A page
     /// whose start a previous request saw is read with a seek from that key, so a page deep into the list
-    /// costs what page 1 does; a page nobody has asked for yet, or any page after a change to the list,
-    /// is read with OFFSET once and its start (and the next page's) remembered.
+    /// costs what page 1 does. A page whose own start is unknown seeks from the nearest known start up to
+    /// <see cref="Reach"/> pages before it and skips the pages between (keys only, from the index); with
+    /// none that near, or after a change to the list, it is read with OFFSET from the nearer end. Either
+    /// way its start (and the next page's) is remembered.
     /// </summary>
     private sealed class BatchPageBoundaries(AppDb db, IMemoryCache cache, Guid brand, long version) : DrfPagination.IPageBoundaries<Batch>
     {
@@ -100,15 +102,24 @@ public static class BatchesApi
 
         private static readonly TimeSpan Keep = TimeSpan.FromMinutes(10);
 
-        public IQueryable<Batch>? Seek(long page)
+        /// <summary>At most 10,000 index entries skipped, against up to half the list for an OFFSET walk.</summary>
+        private const int Reach = 100;
+
+        public DrfPagination.PageSeek<Batch>? Seek(long page)
         {
-            if (page == 1 || !cache.TryGetValue(Key(page), out Start? start) || start is null) return null;
-            // brand_id by equality and (updated_on, id) compared as a row: a range seek on the list's own
-            // index on both providers (SQLite does not seek on a row value that includes brand_id).
-            var from = start.Inclusive
-                ? db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (updated_on, id) <= ({start.UpdatedOn}, {start.Id})")
-                : db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (updated_on, id) < ({start.UpdatedOn}, {start.Id})");
-            return NewestFirst(from.AsNoTracking()).Take(DrfPagination.PageSize);
+            for (var known = page; known >= Math.Max(2, page - Reach); known--)
+            {
+                if (!cache.TryGetValue(Key(known), out Start? start) || start is null) continue;
+                // brand_id by equality and (updated_on, id) compared as a row: a range seek on the list's own
+                // index on both providers (SQLite does not seek on a row value that includes brand_id).
+                var from = start.Inclusive
+                    ? db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (updated_on, id) <= ({start.UpdatedOn}, {start.Id})")
+                    : db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (updated_on, id) < ({start.UpdatedOn}, {start.Id})");
+                var skipped = (page - known) * DrfPagination.PageSize;
+                var ordered = NewestFirst(from.AsNoTracking());
+                return new((skipped == 0 ? ordered : ordered.Skip((int)skipped)).Take(DrfPagination.PageSize), skipped);
+            }
+            return null;
         }
 
         public void Remember(long page, IReadOnlyList<Batch> rows)

@@ -35,12 +35,10 @@ public static class DrfPagination
         var pages = count == 0 ? 1 : (count + PageSize - 1) / PageSize;
         if (!TryPageNumber(request, pages, out var page)) return Drf.Detail(StatusCodes.Status404NotFound, InvalidPage);
         List<TRow> rows;
-        if (boundaries?.Seek(page) is { } seek) rows = await seek.ToListAsync(ct);
-        else
-        {
-            rows = await PageRowsAsync(ordered, count, page, fetch, ct);
-            boundaries?.Remember(page, rows);
-        }
+        var seek = boundaries?.Seek(page);
+        if (seek is null) rows = await PageRowsAsync(ordered, count, page, fetch, ct);
+        else rows = await (seek.Skipped > 0 && fetch is not null ? fetch(seek.Rows) : seek.Rows).ToListAsync(ct);
+        if (seek is not { Skipped: 0 }) boundaries?.Remember(page, rows);
         var next = page < pages ? Link(request, page + 1) : null;
         var previous = page > 1 ? Link(request, page - 1) : null;
         return Drf.Ok(new DrfPage<T>(count, next, previous, rows.Select(map).ToList()));
@@ -52,12 +50,16 @@ public static class DrfPagination
     /// </summary>
     public interface IPageBoundaries<TRow>
     {
-        /// <summary>The page's rows in list order as a seek, or null when its start is not known.</summary>
-        IQueryable<TRow>? Seek(long page);
+        /// <summary>The page's rows in list order as a seek from the nearest start known at or before it, or
+        /// null when none is known near enough.</summary>
+        PageSeek<TRow>? Seek(long page);
 
         /// <summary>Records the start of <paramref name="page"/> and of the page after it from rows read by OFFSET.</summary>
         void Remember(long page, IReadOnlyList<TRow> rows);
     }
+
+    /// <summary>A page as a seek: <paramref name="Skipped"/> rows after the known start, then the page.</summary>
+    public sealed record PageSeek<TRow>(IQueryable<TRow> Rows, long Skipped);
 
     /// <summary>
     /// The rows of one page, read from whichever end of the order is nearer: pages in the second half

@@ -135,6 +135,35 @@ public abstract class SqlRoundTripTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_page_near_a_seen_one_seeks_from_it_and_skips_the_pages_between()
+    {
+        var (factory, log) = Counted();
+        await using var _ = factory;
+        var b = await app.NewBrandAsync();
+        var brandId = ShortUuid.Decode(b.BrandUuid);
+        var now = DateTime.UtcNow;
+        await app.WithDbAsync(async db =>
+        {
+            db.Batches.AddRange(Enumerable.Range(0, 1000).Select(i => new Batch { Id = Guid.NewGuid(), BrandId = brandId, Name = $"B{i}", UpdatedOn = now.AddMinutes(-i) }));
+            await db.SaveChangesAsync();
+        });
+        var client = ClientOf(factory, b.Client);
+        var (first, _, _) = await client.GetJsonAsync("/api/v1.5/batches/?page=2"); // remembers where pages 2 and 3 start
+        Assert.Equal(200, first);
+
+        log.Clear();
+        var (status, body, raw) = await client.GetJsonAsync("/api/v1.5/batches/?page=5");
+        Assert.True(status == 200, raw);
+        Assert.Equal(Enumerable.Range(400, 100).Select(i => $"B{i}"), body!["results"]!.AsArray().Select(r => (string)r!["name"]!));
+        Assert.Equal(1, log.Containing("(updated_on, id) <")); // from page 3's start, not an OFFSET walk from the top
+
+        log.Clear();
+        var (again, _, _) = await client.GetJsonAsync("/api/v1.5/batches/?page=6"); // page 5's read remembered page 6's start
+        Assert.Equal(200, again);
+        Assert.Equal(0, log.Containing("OFFSET"));
+    }
+
+    [Fact]
     public async Task A_complete_is_a_fixed_handful_of_statements_whatever_its_size()
     {
         var (factory, log) = Counted();

@@ -214,7 +214,7 @@ public static class TransactionsApi
     private static async Task<Outcome> PutBackAsync(AppDb db, Guid me, RetailTransaction transaction, long saleId, Guid[] saleItems, List<RequestedItem>? items, DateTime now, CancellationToken ct)
     {
         if (items is not null && await CheckReturnAsync(db, saleId, items, ct) is { } invalid) return Outcome.RolledBack(invalid);
-        var back = await ItemTransitions.PutBackAsync(db, saleId, items?.Select(i => i.Id).ToList() ?? [.. saleItems], now, ct);
+        var back = await ItemTransitions.PutBackAsync(db, saleId, items?.Select(i => i.Id).ToList() ?? (IReadOnlyCollection<Guid>)saleItems, now, ct);
         if (items is not null && back.Count != items.Count)
         {
             // A concurrent void or return of the same order took some units first.

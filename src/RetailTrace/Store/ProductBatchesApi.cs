@@ -53,9 +53,8 @@ public static class ProductBatchesApi
             filtered = !string.IsNullOrEmpty(productId) || !string.IsNullOrEmpty(status) || !string.IsNullOrWhiteSpace(term);
         }
         // Unfiltered, the total is the shop's trigger-kept store_batch_counts row, not a COUNT of its batches.
-        long? total = filtered ? null
-            : await db.StoreBatchCounts.AsNoTracking().Where(c => c.ShopId == caller.ShopId).Select(c => c.Count).FirstOrDefaultAsync();
-        return Blaze.Ok(await PageAsync(query, offset, size, total));
+        var kept = filtered ? null : db.StoreBatchCounts.AsNoTracking().Where(c => c.ShopId == caller.ShopId).Select(c => c.Count);
+        return Blaze.Ok(await PageAsync(query, offset, size, kept));
     }
 
     private static async Task<IResult> ByDates(StoreCaller caller, AppDb db, TimeProvider time,
@@ -83,10 +82,27 @@ public static class ProductBatchesApi
         return db.ProductBatches.AsNoTracking().Where(b => b.ShopId == caller.ShopId && b.Deleted == notDeleted);
     }
 
-    private static async Task<SearchResult<ProductBatchJson>> PageAsync(IQueryable<ProductBatch> query, int offset, int size, long? knownTotal = null)
+    /// <summary>
+    /// One page, newest first, with the total: a COUNT of the query, or the <paramref name="keptTotal"/> read
+    /// in the page's own statement (a scalar subquery evaluated once), which saves the count its round trip
+    /// on PostgreSQL. Only a page past the end, which has no row to carry it, reads the kept total alone.
+    /// </summary>
+    private static async Task<SearchResult<ProductBatchJson>> PageAsync(IQueryable<ProductBatch> query, int offset, int size, IQueryable<long>? keptTotal = null)
     {
-        var total = knownTotal ?? await query.LongCountAsync();
-        var rows = await query.OrderByDescending(b => b.Modified).ThenByDescending(b => b.Id).Skip(offset).Take(size).ToListAsync();
+        var page = query.OrderByDescending(b => b.Modified).ThenByDescending(b => b.Id).Skip(offset).Take(size);
+        List<ProductBatch> rows;
+        long total;
+        if (keptTotal is null)
+        {
+            total = await query.LongCountAsync();
+            rows = await page.ToListAsync();
+        }
+        else
+        {
+            var withTotal = await page.Select(b => new { Batch = b, Total = keptTotal.FirstOrDefault() }).ToListAsync();
+            rows = withTotal.ConvertAll(x => x.Batch);
+            total = withTotal.Count > 0 ? withTotal[0].Total : await keptTotal.FirstOrDefaultAsync();
+        }
         return new SearchResult<ProductBatchJson>(rows.Select(b => new ProductBatchJson(b)).ToList(), offset, size, total);
     }
 }

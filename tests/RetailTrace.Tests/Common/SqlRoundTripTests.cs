@@ -9,6 +9,7 @@ using RetailTrace.Common;
 using RetailTrace.Data;
 using RetailTrace.Tests.Dispensary;
 using RetailTrace.Tests.Infrastructure;
+using RetailTrace.Tests.Store;
 
 namespace RetailTrace.Tests.Common;
 
@@ -161,6 +162,31 @@ public abstract class SqlRoundTripTests(AppFixture app)
         var (again, _, _) = await client.GetJsonAsync("/api/v1.5/batches/?page=6"); // page 5's read remembered page 6's start
         Assert.Equal(200, again);
         Assert.Equal(0, log.Containing("OFFSET"));
+    }
+
+    [Fact]
+    public async Task An_unfiltered_store_page_reads_its_rows_and_kept_total_in_one_statement()
+    {
+        var (factory, log) = Counted();
+        await using var _ = factory;
+        var store = await app.NewStoreAsync();
+        var product = await app.ProductAsync(store.ShopId);
+        for (var i = 0; i < 3; i++) await app.BatchAsync(store.ShopId, product);
+        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost") });
+        foreach (var header in store.Client.DefaultRequestHeaders) client.DefaultRequestHeaders.TryAddWithoutValidation(header.Key, header.Value);
+
+        log.Clear();
+        var (status, body, raw) = await client.GetJsonAsync("/api/v1/partner/store/batches?limit=2");
+        Assert.True(status == 200, raw);
+        Assert.Equal(3, (long)body!["total"]!);
+        Assert.Equal(2, body["values"]!.AsArray().Count);
+        Assert.Equal(1, log.Touching("product_batches", "store_batch_counts"));
+
+        // Past the end there is no row to carry the total: it is read on its own.
+        var (past, pastBody, pastRaw) = await client.GetJsonAsync("/api/v1/partner/store/batches?start=10");
+        Assert.True(past == 200, pastRaw);
+        Assert.Equal(3, (long)pastBody!["total"]!);
+        Assert.Empty(pastBody["values"]!.AsArray());
     }
 
     [Fact]

@@ -34,10 +34,12 @@ public static class DrfPagination
     {
         var pages = count == 0 ? 1 : (count + PageSize - 1) / PageSize;
         if (!TryPageNumber(request, pages, out var page)) return Drf.Detail(StatusCodes.Status404NotFound, InvalidPage);
-        List<TRow> rows;
         var seek = boundaries?.Seek(page);
-        if (seek is null) rows = await PageRowsAsync(ordered, count, page, fetch, ct);
-        else rows = await (seek.Skipped > 0 && fetch is not null ? fetch(seek.Rows) : seek.Rows).ToListAsync(ct);
+        // Rows skipped after a known start are keys only, like an OFFSET walk: the deferred join reads the page.
+        var rows = seek is null
+            ? await PageRowsAsync(ordered, count, page, fetch, ct)
+            : await (seek.Skipped > 0 && fetch is not null ? fetch(seek.Rows) : seek.Rows).ToListAsync(ct);
+        // Unless the page was read from its own remembered start, remember where it and the next one start.
         if (seek is not { Skipped: 0 }) boundaries?.Remember(page, rows);
         var next = page < pages ? Link(request, page + 1) : null;
         var previous = page > 1 ? Link(request, page - 1) : null;

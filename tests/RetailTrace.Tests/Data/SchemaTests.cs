@@ -27,14 +27,8 @@ public class SchemaTests
     [Fact]
     public async Task Postgres_migrations_match_the_model()
     {
-        var (server, reason) = await PostgresServer.GetAsync();
-        if (server is null)
-        {
-            if (PostgresServer.Required) Assert.Fail(reason);
-            Assert.Skip(reason!);
-        }
-        var migrated = await SnapshotAsync(DatabaseProvider.Postgres, await PostgresServer.CreateDatabaseAsync(server), migrate: true);
-        var modelled = await SnapshotAsync(DatabaseProvider.Postgres, await PostgresServer.CreateDatabaseAsync(server), migrate: false);
+        var migrated = await SnapshotAsync(DatabaseProvider.Postgres, await PostgresServer.NewDatabaseOrSkipAsync(), migrate: true);
+        var modelled = await SnapshotAsync(DatabaseProvider.Postgres, await PostgresServer.NewDatabaseOrSkipAsync(), migrate: false);
         Assert.Equal(modelled, migrated);
     }
 
@@ -49,13 +43,7 @@ public class SchemaTests
     [Fact]
     public async Task Postgres_upgrade_to_0010_keeps_what_each_sale_sold()
     {
-        var (server, reason) = await PostgresServer.GetAsync();
-        if (server is null)
-        {
-            if (PostgresServer.Required) Assert.Fail(reason);
-            Assert.Skip(reason!);
-        }
-        await UpgradeKeepsSaleUnitsAsync(DatabaseProvider.Postgres, await PostgresServer.CreateDatabaseAsync(server));
+        await UpgradeKeepsSaleUnitsAsync(DatabaseProvider.Postgres, await PostgresServer.NewDatabaseOrSkipAsync());
     }
 
     /// <summary>

@@ -19,6 +19,21 @@ public static class PostgresServer
 
     public static bool Required => Environment.GetEnvironmentVariable("RETAILTRACE_REQUIRE_POSTGRES") == "1";
 
+    /// <summary>
+    /// A new empty database for a test that needs PostgreSQL itself: the test fails when PostgreSQL is
+    /// required (CI) and unavailable, and is skipped with the reason otherwise.
+    /// </summary>
+    public static async Task<string> NewDatabaseOrSkipAsync()
+    {
+        var (server, reason) = await GetAsync();
+        if (server is null)
+        {
+            if (Required) Assert.Fail(reason);
+            Assert.Skip(reason!);
+        }
+        return await CreateDatabaseAsync(server);
+    }
+
     /// <summary>A new empty database on the server, for one fixture.</summary>
     public static async Task<string> CreateDatabaseAsync(string adminConnectionString)
     {

@@ -38,18 +38,9 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>A fresh database of the provider (skipping the test when PostgreSQL is unavailable) and a started server on it.</summary>
     public static async Task<ServerProcess> StartAsync(DatabaseProvider provider, IDictionary<string, string>? settings = null)
     {
-        string connectionString;
-        if (provider == DatabaseProvider.Postgres)
-        {
-            var (pg, reason) = await PostgresServer.GetAsync();
-            if (pg is null)
-            {
-                if (PostgresServer.Required) Assert.Fail(reason);
-                Assert.Skip(reason!);
-            }
-            connectionString = await PostgresServer.CreateDatabaseAsync(pg);
-        }
-        else connectionString = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("rt-proc-").FullName, "rt.db")}";
+        var connectionString = provider == DatabaseProvider.Postgres
+            ? await PostgresServer.NewDatabaseOrSkipAsync()
+            : $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("rt-proc-").FullName, "rt.db")}";
 
         var env = new Dictionary<string, string>
         {

@@ -89,14 +89,14 @@ public static class CaseImportsApi
                 SELECT ip.id, p.package_uid FROM inventory_packages ip JOIN pos_package_uids p ON p.id = ip.pos_package_uid_id
                 WHERE ip.case_id = @p0 AND ip.packaged_product_id = @p1
                 """,
-                row => (Id: row.GetGuid(0), PackageUid: (string?)row.GetString(1)), ct, caseId, packagedProductId)).SingleOrDefault();
-            if (current.PackageUid == packageUid)
+                row => ((Guid Id, string PackageUid)?)(row.GetGuid(0), row.GetString(1)), ct, caseId, packagedProductId)).SingleOrDefault();
+            if (current?.PackageUid == packageUid)
                 return Outcome.RolledBack(Drf.BadRequest($"Items in CaseID {caseUuid} are already imported into inventory {packageUid}."));
 
             var posPackageUidId = await UpsertPosPackageUidAsync(db, me, packageUid!, posInventoryId!, now, ct);
             var catalogProductId = await UpsertCatalogProductAsync(db, me, posProductId!, sku, packagedProductId.Value, now, ct);
             Guid inventoryPackageId;
-            if (current.PackageUid is null)
+            if (current is null)
             {
                 inventoryPackageId = Guid.NewGuid();
                 await db.ExecuteAsync(
@@ -109,7 +109,7 @@ public static class CaseImportsApi
             else
             {
                 // The part moves to the new package UID; its units keep their Inventory Package row.
-                inventoryPackageId = current.Id;
+                inventoryPackageId = current.Value.Id;
                 await db.ExecuteAsync(
                     "UPDATE inventory_packages SET pos_package_uid_id = @p1, catalog_product_id = @p2, imported_at = @p3 WHERE id = @p0",
                     ct, inventoryPackageId, posPackageUidId, catalogProductId, now);

@@ -83,7 +83,8 @@ public abstract class SqlRoundTripTests(AppFixture app)
     private static HttpClient ClientOf(WebApplicationFactory<Program> factory, HttpClient authenticatedAs)
     {
         var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost") });
-        client.DefaultRequestHeaders.Authorization = authenticatedAs.DefaultRequestHeaders.Authorization;
+        // Every default header: a bearer token, or a store's partner_key and developer key.
+        foreach (var header in authenticatedAs.DefaultRequestHeaders) client.DefaultRequestHeaders.TryAddWithoutValidation(header.Key, header.Value);
         return client;
     }
 
@@ -172,8 +173,7 @@ public abstract class SqlRoundTripTests(AppFixture app)
         var store = await app.NewStoreAsync();
         var product = await app.ProductAsync(store.ShopId);
         for (var i = 0; i < 3; i++) await app.BatchAsync(store.ShopId, product);
-        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost") });
-        foreach (var header in store.Client.DefaultRequestHeaders) client.DefaultRequestHeaders.TryAddWithoutValidation(header.Key, header.Value);
+        var client = ClientOf(factory, store.Client);
 
         log.Clear();
         var (status, body, raw) = await client.GetJsonAsync("/api/v1/partner/store/batches?limit=2");

@@ -83,40 +83,33 @@ public static class CaseImportsApi
                     : "This case has already been scanned for another dispensary."));
             }
 
-            // Read after the claim: the case row lock makes this the latest committed state.
-            var current = (await db.QueryAsync(
+            // Read after the claim: the case row lock makes this the latest committed state. One
+            // statement reads the part's current package and the POS rows this import names, if on record.
+            var known = (await db.QueryAsync(
                 """
-                SELECT ip.id, p.package_uid FROM inventory_packages ip JOIN pos_package_uids p ON p.id = ip.pos_package_uid_id
-                WHERE ip.case_id = @p0 AND ip.packaged_product_id = @p1
+                SELECT ip.id, p.package_uid,
+                    (SELECT id FROM pos_package_uids WHERE dispensary_id = @p2 AND package_uid = @p3 AND pos_inventory_id = @p4),
+                    (SELECT id FROM catalog_products
+                     WHERE dispensary_id = @p2 AND pos_product_id = @p5 AND packaged_product_id = @p1 AND (CAST(@p6 AS varchar(255)) IS NULL OR sku = @p6))
+                FROM (SELECT 1) AS one
+                LEFT JOIN inventory_packages ip ON ip.case_id = @p0 AND ip.packaged_product_id = @p1
+                LEFT JOIN pos_package_uids p ON p.id = ip.pos_package_uid_id
                 """,
-                row => ((Guid Id, string PackageUid)?)(row.GetGuid(0), row.GetString(1)), ct, caseId, packagedProductId)).SingleOrDefault();
-            if (current?.PackageUid == packageUid)
+                row => (Current: row.IsDBNull(0) ? (Guid?)null : row.GetGuid(0), CurrentUid: row.IsDBNull(1) ? null : row.GetString(1),
+                    PosPackageUid: row.IsDBNull(2) ? (Guid?)null : row.GetGuid(2), CatalogProduct: row.IsDBNull(3) ? (Guid?)null : row.GetGuid(3)),
+                ct, caseId, packagedProductId, me, packageUid, posInventoryId, posProductId, sku)).Single();
+            if (known.CurrentUid == packageUid)
                 return Outcome.RolledBack(Drf.BadRequest($"Items in CaseID {caseUuid} are already imported into inventory {packageUid}."));
 
-            var posPackageUidId = await UpsertPosPackageUidAsync(db, me, packageUid!, posInventoryId!, now, ct);
-            var catalogProductId = await UpsertCatalogProductAsync(db, me, posProductId!, sku, packagedProductId.Value, now, ct);
-            Guid inventoryPackageId;
-            if (current is null)
+            // A part moving to another package UID keeps its Inventory Package row.
+            var package = new InventoryPackage
             {
-                inventoryPackageId = Guid.NewGuid();
-                await db.ExecuteAsync(
-                    """
-                    INSERT INTO inventory_packages (id, dispensary_id, pos_package_uid_id, case_id, packaged_product_id, catalog_product_id, imported_at)
-                    VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6)
-                    """,
-                    ct, inventoryPackageId, me, posPackageUidId, caseId, packagedProductId, catalogProductId, now);
-            }
-            else
-            {
-                // The part moves to the new package UID; its units keep their Inventory Package row.
-                inventoryPackageId = current.Value.Id;
-                await db.ExecuteAsync(
-                    "UPDATE inventory_packages SET pos_package_uid_id = @p1, catalog_product_id = @p2, imported_at = @p3 WHERE id = @p0",
-                    ct, inventoryPackageId, posPackageUidId, catalogProductId, now);
-            }
-
-            var imported = await ItemTransitions.ImportAsync(db, caseId.Value, packagedProductId.Value, me, inventoryPackageId, now, ct);
-            await ItemTransitions.AppendEventsAsync(db, imported, ItemEvents.Imported, now, me, orderId: null, packageUid, ct);
+                Id = known.Current ?? Guid.NewGuid(), DispensaryId = me, CaseId = caseId.Value, PackagedProductId = packagedProductId.Value,
+                PosPackageUidId = known.PosPackageUid ?? await UpsertPosPackageUidAsync(db, me, packageUid!, posInventoryId!, now, ct),
+                CatalogProductId = known.CatalogProduct ?? await UpsertCatalogProductAsync(db, me, posProductId!, sku, packagedProductId.Value, now, ct),
+                ImportedAt = now,
+            };
+            await ItemTransitions.ImportAsync(db, package, packageUid!, ct);
             return Outcome.Committed(Drf.Ok(new CaseImportResponse(caseUuid, ppUuid, packageUid!)));
         }, ct);
     }
@@ -161,16 +154,13 @@ public static class CaseImportsApi
         }, ct);
     }
 
-    // Most imports name a package UID and a POS product that are on record unchanged: those are read,
-    // not written, so concurrent imports into one package UID take no lock on its row (a write there
-    // serialized them until commit). Otherwise INSERT … ON CONFLICT … DO UPDATE (same text on SQLite
-    // and PostgreSQL): concurrent imports of different cases into one new package UID both succeed
-    // instead of one failing on the unique index. updated_at moves only when something changed.
+    // Most imports name a package UID and a POS product that are on record unchanged: the read after
+    // the claim finds those, and they are not written, so concurrent imports into one package UID take
+    // no lock on its row (a write there serialized them until commit). Otherwise INSERT … ON CONFLICT
+    // … DO UPDATE (same text on SQLite and PostgreSQL): concurrent imports of different cases into one
+    // new package UID both succeed instead of one failing on the unique index.
     private static async Task<Guid> UpsertPosPackageUidAsync(AppDb db, Guid dispensaryId, string packageUid, string posInventoryId, DateTime now, CancellationToken ct) =>
         (await db.QueryAsync(
-            "SELECT id FROM pos_package_uids WHERE dispensary_id = @p0 AND package_uid = @p1 AND pos_inventory_id = @p2",
-            row => (Guid?)row.GetGuid(0), ct, dispensaryId, packageUid, posInventoryId)).SingleOrDefault()
-        ?? (await db.QueryAsync(
             """
             INSERT INTO pos_package_uids (id, dispensary_id, package_uid, pos_inventory_id, created_at, updated_at)
             VALUES (@p0, @p1, @p2, @p3, @p4, @p4)
@@ -182,12 +172,6 @@ public static class CaseImportsApi
     /// <summary>An omitted sku keeps the one on record.</summary>
     private static async Task<Guid> UpsertCatalogProductAsync(AppDb db, Guid dispensaryId, string posProductId, string? sku, Guid packagedProductId, DateTime now, CancellationToken ct) =>
         (await db.QueryAsync(
-            """
-            SELECT id FROM catalog_products
-            WHERE dispensary_id = @p0 AND pos_product_id = @p1 AND packaged_product_id = @p2 AND (CAST(@p3 AS varchar(255)) IS NULL OR sku = @p3)
-            """,
-            row => (Guid?)row.GetGuid(0), ct, dispensaryId, posProductId, packagedProductId, sku)).SingleOrDefault()
-        ?? (await db.QueryAsync(
             """
             INSERT INTO catalog_products (id, dispensary_id, pos_product_id, sku, packaged_product_id, updated_at)
             VALUES (@p0, @p1, @p2, @p3, @p4, @p5)

@@ -136,10 +136,20 @@ public class LucidItem
     public DateTime UpdatedAt { get; set; }
 }
 
+/// <summary>
+/// An entry of the history of units, in <see cref="Id"/> order. Most entries are one unit's
+/// (<see cref="ItemId"/>). An import is recorded once for all the units of the case part it moved:
+/// <see cref="CaseId"/> and <see cref="PackagedProductId"/> name the part, <see cref="ItemIds"/> the
+/// units (migration 0011; before it, an import wrote a row with two index entries per unit, most of
+/// PostgreSQL's time per import: bench/RESULTS.md).
+/// </summary>
 public class ItemEvent
 {
     public long Id { get; set; }
-    public Guid ItemId { get; set; }
+    public Guid? ItemId { get; set; }
+    public Guid? CaseId { get; set; }
+    public Guid? PackagedProductId { get; set; }
+    public Guid[]? ItemIds { get; set; }
     public required string Event { get; set; }
     public DateTime At { get; set; }
     public Guid? DispensaryId { get; set; }
@@ -206,6 +216,8 @@ public static class CatalogModel
             e.Property(x => x.OrderId).HasMaxLength(255);
             e.Property(x => x.PackageUid).HasMaxLength(255);
             e.HasIndex(x => new { x.ItemId, x.Id });
+            // Partial: the entries of single units (sales, voids, returns, removals) add nothing to it.
+            e.HasIndex(x => new { x.CaseId, x.PackagedProductId }).HasFilter("case_id IS NOT NULL");
         });
     }
 }

@@ -16,11 +16,11 @@ public static class ItemTransitions
     /// <summary>
     /// Import: the case part's inventory package row is written (a new id is inserted; a part moving to
     /// another package UID keeps its row, updated), every unit of the part that is not with a customer
-    /// enters it, and each unit that moved gets its imported event.
+    /// enters it, and one imported event names the part and the units that moved (none if none did).
     /// On PostgreSQL one statement (data-modifying CTEs): an import was CPU-bound on both processes,
     /// and every round trip costs each a send and a wake-up (bench/RESULTS.md). On SQLite, which has
-    /// no such CTEs and no round trips, three statements; the events are read back from the units,
-    /// because after the update the part's units in inventory are exactly the ones it moved.
+    /// no such CTEs and no round trips, three statements; the event's units are read back, because
+    /// after the update the part's units in inventory are exactly the ones it moved.
     /// </summary>
     public static Task ImportAsync(AppDb db, InventoryPackage package, string packageUid, CancellationToken ct)
     {
@@ -36,13 +36,18 @@ public static class ItemTransitions
             UPDATE lucid_items SET state = '{ItemStates.InInventory}', dispensary_id = @p1, inventory_package_id = @p0, updated_at = @p6
             WHERE case_id = @p3 AND packaged_product_id = @p4 AND state <> '{ItemStates.Sold}'
             """;
+        const string insertEvent =
+            $"""
+            INSERT INTO item_events (event, at, dispensary_id, package_uid, case_id, packaged_product_id, item_ids)
+            SELECT '{ItemEvents.Imported}', @p6, @p1, @p7, @p3, @p4, moved.ids
+            """;
         object?[] args = [package.Id, package.DispensaryId, package.PosPackageUidId, package.CaseId, package.PackagedProductId, package.CatalogProductId, package.ImportedAt, packageUid];
         if (!db.IsSqlite)
             return db.ExecuteAsync(
                 $"""
-                WITH package AS ({upsertPackage}), moved AS ({moveUnits} RETURNING id)
-                INSERT INTO item_events (item_id, event, at, dispensary_id, package_uid)
-                SELECT id, '{ItemEvents.Imported}', @p6, @p1, @p7 FROM moved
+                WITH package AS ({upsertPackage}), moved_units AS ({moveUnits} RETURNING id)
+                {insertEvent}
+                FROM (SELECT array_agg(id) AS ids FROM moved_units) AS moved WHERE moved.ids IS NOT NULL
                 """,
                 ct, args);
         return InSqliteAsync();
@@ -53,9 +58,10 @@ public static class ItemTransitions
             await db.ExecuteAsync(moveUnits, ct, args);
             await db.ExecuteAsync(
                 $"""
-                INSERT INTO item_events (item_id, event, at, dispensary_id, package_uid)
-                SELECT id, '{ItemEvents.Imported}', @p6, @p1, @p7 FROM lucid_items
-                WHERE case_id = @p3 AND packaged_product_id = @p4 AND state = '{ItemStates.InInventory}'
+                {insertEvent}
+                FROM (SELECT json_group_array(id) AS ids, count(*) AS units FROM lucid_items
+                      WHERE case_id = @p3 AND packaged_product_id = @p4 AND state = '{ItemStates.InInventory}') AS moved
+                WHERE moved.units > 0
                 """,
                 ct, args);
         }

@@ -80,8 +80,12 @@ public static class TraceApi
                               where ip.Id == i.InventoryPackageId
                               select p.PackageUid).FirstOrDefault(),
             }).FirstAsync(ct);
-        var history = await db.ItemEvents.AsNoTracking()
-            .Where(e => e.ItemId == id && (dispensaryId == null || e.DispensaryId == null || e.DispensaryId == dispensaryId))
+        // The unit's own events, and the imports of its case part that moved it (ItemEvent says why
+        // those are one row per part). Each half is read on its own index.
+        var events = db.ItemEvents.AsNoTracking().Where(e => e.ItemId == id)
+            .Concat(db.ItemEvents.AsNoTracking().Where(e => e.CaseId == item.CaseId && e.PackagedProductId == item.PackagedProductId && e.ItemIds!.Contains(id)));
+        var history = await events
+            .Where(e => dispensaryId == null || e.DispensaryId == null || e.DispensaryId == dispensaryId)
             .OrderBy(e => e.Id)
             .Select(e => new TraceEvent(e.Event, e.At, e.OrderId, e.PackageUid))
             .ToListAsync(ct);

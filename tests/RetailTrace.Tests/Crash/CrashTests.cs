@@ -91,9 +91,10 @@ public abstract class CrashTests
             foreach (var order in acknowledged) Assert.True(recorded.ContainsKey(order), $"acknowledged {order} was lost");
             var itemIds = sent.Values.SelectMany(x => x).ToList();
             var items = await db.LucidItems.AsNoTracking().Where(i => itemIds.Contains(i.Id)).ToDictionaryAsync(i => i.Id, Ct);
-            var soldEventList = await db.ItemEvents.AsNoTracking().Where(e => itemIds.Contains(e.ItemId) && e.Event == ItemEvents.Sold).ToListAsync(Ct);
-            var soldEvents = soldEventList.ToLookup(e => e.ItemId);
-            var soldByOrder = soldEventList.ToLookup(e => e.OrderId, e => e.ItemId);
+            // Sold events are one unit's each (ItemId set).
+            var soldEventList = await db.ItemEvents.AsNoTracking().Where(e => e.ItemId != null && itemIds.Contains(e.ItemId.Value) && e.Event == ItemEvents.Sold).ToListAsync(Ct);
+            var soldEvents = soldEventList.ToLookup(e => e.ItemId!.Value);
+            var soldByOrder = soldEventList.ToLookup(e => e.OrderId, e => e.ItemId!.Value);
             foreach (var (order, expected) in sent)
             {
                 if (recorded.TryGetValue(order, out var sale))

@@ -95,6 +95,54 @@ public class SchemaTests
     }
 
     [Fact]
+    public async Task Sqlite_upgrade_to_0011_keeps_the_history_and_its_order()
+    {
+        var dir = Directory.CreateTempSubdirectory("rt-schema-").FullName;
+        await UpgradeKeepsHistoryAsync(DatabaseProvider.Sqlite, $"Data Source={dir}/upgrade.db");
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public async Task Postgres_upgrade_to_0011_keeps_the_history_and_its_order()
+    {
+        await UpgradeKeepsHistoryAsync(DatabaseProvider.Postgres, await PostgresServer.NewDatabaseOrSkipAsync());
+    }
+
+    /// <summary>
+    /// 0011 lets an event name a case part instead of one unit (item_id becomes nullable; SQLite
+    /// rebuilds the table for that). The rows written before keep their ids, and rows written after
+    /// come later in id order, which is the order the trace shows a unit's history in.
+    /// </summary>
+    private static async Task UpgradeKeepsHistoryAsync(DatabaseProvider provider, string connectionString)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var options = new DbContextOptionsBuilder<AppDb>();
+        RetailTrace.Data.Database.Configure(options, provider, connectionString);
+        await using var db = new AppDb(options.Options);
+        await Migrator.MigrateAsync(db, ct, before: "0011");
+
+        var unit = Guid.NewGuid();
+        var now = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        // By hand: the model's new columns do not exist yet.
+        foreach (var (@event, packageUid) in new[] { (ItemEvents.Minted, (string?)null), (ItemEvents.Imported, "PKG-1") })
+            await db.Database.ExecuteSqlAsync($"INSERT INTO item_events (item_id, event, at, package_uid) VALUES ({unit}, {@event}, {now}, {packageUid})", ct);
+        var before = await db.Database.SqlQuery<long>($"SELECT id AS \"Value\" FROM item_events ORDER BY id").ToListAsync(ct);
+
+        await Migrator.MigrateAsync(db, ct);
+
+        var part = new ItemEvent { Event = ItemEvents.Imported, At = now, CaseId = Guid.NewGuid(), PackagedProductId = Guid.NewGuid(), ItemIds = [unit], PackageUid = "PKG-2" };
+        db.ItemEvents.Add(part);
+        await db.SaveChangesAsync(ct);
+        var after = await db.ItemEvents.AsNoTracking().OrderBy(e => e.Id).ToListAsync(ct);
+        Assert.Equal(before, after.Take(2).Select(e => e.Id));
+        Assert.Equal([((Guid?)unit, ItemEvents.Minted, (string?)null), (unit, ItemEvents.Imported, "PKG-1")], after.Take(2).Select(e => (e.ItemId, e.Event, e.PackageUid)));
+        Assert.Equal(part.Id, after[^1].Id);
+        Assert.True(part.Id > before[^1], $"a new event ({part.Id}) must come after the old ones ({before[^1]})");
+        Assert.Equal([unit], after[^1].ItemIds!);
+        Assert.Null(after[^1].ItemId);
+    }
+
+    [Fact]
     public async Task Migrating_twice_is_a_no_op()
     {
         var dir = Directory.CreateTempSubdirectory("rt-schema-").FullName;

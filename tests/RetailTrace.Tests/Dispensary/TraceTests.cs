@@ -76,6 +76,26 @@ public abstract partial class TraceTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_re_import_shows_in_the_history_of_the_units_it_moved_only()
+    {
+        var d = await app.NewDispensaryAsync();
+        var c = await app.MintCaseAsync(2);
+        var (sold, kept) = (c.Parts[0].LucidIds[0], c.Parts[0].LucidIds[1]);
+        await d.Client.ImportAsync(c, 0, "PKG-001");
+        Assert.Equal(200, (await d.Client.PostAsync("/api/v1.2/transactions/complete/", Sale("o-1", sold))).Status);
+        await d.Client.ImportAsync(c, 0, "PKG-002"); // the sold unit stays with its customer
+
+        async Task<List<string>> History(string id)
+        {
+            var (status, body, raw) = await d.Client.GetJsonAsync($"/api/v1.2/lucidids/{id}/");
+            Assert.True(status == 200, raw);
+            return body!["history"]!.AsArray().Select(e => $"{e!["event"]} {e["package_uid"] ?? e["order_id"]}").ToList();
+        }
+        Assert.Equal(["minted ", "imported PKG-001", "sold o-1"], await History(sold));
+        Assert.Equal(["minted ", "imported PKG-001", "imported PKG-002"], await History(kept));
+    }
+
+    [Fact]
     public async Task Brand_traces_its_own_units_with_the_whole_history()
     {
         var brand = await app.NewBrandAsync();

@@ -88,12 +88,16 @@ public sealed class BulkSeed(string provider, string connectionString)
         {
             db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
             await db.Database.ExecuteSqlAsync($"INSERT INTO item_events (item_id, event, at) SELECT id, {ItemEvents.Minted}, {_now} FROM lucid_items WHERE brand_id = {brand}");
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO item_events (item_id, event, at, dispensary_id, package_uid)
-                SELECT li.id, {ItemEvents.Imported}, {_now}, {dispensary}, p.package_uid
+            // One imported event per case part, naming its units, as the server writes them (migration 0011).
+            var units = db.IsSqlite ? "json_group_array(li.id)" : "array_agg(li.id)";
+            var partEvents = $$"""
+                INSERT INTO item_events (event, at, dispensary_id, package_uid, case_id, packaged_product_id, item_ids)
+                SELECT {1}, {2}, {3}, p.package_uid, ip.case_id, ip.packaged_product_id, {{units}}
                 FROM lucid_items li JOIN inventory_packages ip ON ip.id = li.inventory_package_id JOIN pos_package_uids p ON p.id = ip.pos_package_uid_id
-                WHERE li.brand_id = {brand}
-                """);
+                WHERE li.brand_id = {0}
+                GROUP BY ip.id, p.package_uid, ip.case_id, ip.packaged_product_id
+                """;
+            await db.Database.ExecuteSqlRawAsync(partEvents, brand, ItemEvents.Imported, _now, dispensary);
             await db.Database.ExecuteSqlAsync($"""
                 INSERT INTO item_events (item_id, event, at, dispensary_id, order_id)
                 SELECT li.id, {ItemEvents.Sold}, {_now}, {dispensary}, t.order_id

@@ -28,7 +28,7 @@ public static class RawSql
 
     public static async Task<List<T>> QueryAsync<T>(this AppDb db, string sql, Func<DbDataReader, T> read, CancellationToken ct, params object?[] args)
     {
-        var (command, diagnostics) = Prepare(db, sql, args);
+        var (command, diagnostics) = await PrepareAsync(db, sql, args, ct);
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var commandId = Guid.NewGuid();
@@ -42,7 +42,7 @@ public static class RawSql
 
     public static async Task<int> ExecuteAsync(this AppDb db, string sql, CancellationToken ct, params object?[] args)
     {
-        var (command, diagnostics) = Prepare(db, sql, args);
+        var (command, diagnostics) = await PrepareAsync(db, sql, args, ct);
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var commandId = Guid.NewGuid();
@@ -54,15 +54,19 @@ public static class RawSql
 
     private readonly record struct Diagnostics(IRelationalConnection Connection, IRelationalCommandDiagnosticsLogger Logger);
 
-    private static (DbCommand, Diagnostics) Prepare(AppDb db, string sql, object?[] args)
+    private static async Task<(DbCommand, Diagnostics)> PrepareAsync(AppDb db, string sql, object?[] args, CancellationToken ct)
     {
-        // Only ever inside InWriteTransactionAsync: these are the statements a write is made of.
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("Raw write statements run inside InWriteTransactionAsync.");
-        var commands = Commands.GetOrCreateValue(transaction.Connection!);
+        // These are the statements a write is made of: inside InWriteTransactionAsync, or on PostgreSQL
+        // also a single statement that is its own transaction (a sale, see TransactionsApi). On SQLite a
+        // write outside the writer's transaction would contend with the writer for the database lock.
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        if (transaction is null && db.IsSqlite) throw new InvalidOperationException("On SQLite raw write statements run inside InWriteTransactionAsync.");
+        var connection = db.Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open) await db.Database.OpenConnectionAsync(ct);
+        var commands = Commands.GetOrCreateValue(connection);
         if (!commands.TryGetValue(sql, out var command))
         {
-            command = transaction.Connection!.CreateCommand();
+            command = connection.CreateCommand();
             command.CommandText = sql;
             for (var i = 0; i < args.Length; i++)
             {

@@ -112,15 +112,17 @@ public static class TransactionsApi
         }
 
         var me = caller.Dispensary;
+        RetailTransaction Transaction() => new()
+        {
+            DispensaryId = me, Type = type, OrderId = orderId!, PerformedAt = performedAt!.Value,
+            CustomerId = customerId, BudtenderId = budtenderId, RecordedAt = time.GetUtcNow().UtcDateTime,
+        };
+        if (type == TransactionTypes.Complete && !db.IsSqlite) return await CompleteOnPostgresAsync(db, Transaction(), items, ct);
         return await db.InWriteTransactionAsync(async db =>
         {
-            var now = time.GetUtcNow().UtcDateTime;
-            var transaction = new RetailTransaction
-            {
-                DispensaryId = me, Type = type, OrderId = orderId!, PerformedAt = performedAt!.Value,
-                CustomerId = customerId, BudtenderId = budtenderId, RecordedAt = now,
-            };
-            if (type == TransactionTypes.Complete) return await CompleteAsync(db, transaction, items, ct);
+            var transaction = Transaction();
+            var now = transaction.RecordedAt;
+            if (type == TransactionTypes.Complete) return await CompleteOnSqliteAsync(db, transaction, items, ct);
             try { transaction.Id = await InsertAsync(db, transaction, ct); }
             catch (Exception ex) when (Database.IsUniqueViolation(ex))
             {
@@ -135,69 +137,88 @@ public static class TransactionsApi
         }, ct);
     }
 
-    private static async Task<Outcome> CompleteAsync(AppDb db, RetailTransaction sale, List<RequestedItem> items, CancellationToken ct)
+    /// <summary>
+    /// SQLite: the sale row, its units and their events in the writer's unit of work. The conditional
+    /// update is the check: when it moved every unit, every unit was known, unsold and in this
+    /// dispensary's inventory, so the happy path reads nothing first. When it moved fewer, the checks
+    /// name the refused units (the units this sale has just taken count as sellable) and the unit of
+    /// work rolls back.
+    /// </summary>
+    private static async Task<Outcome> CompleteOnSqliteAsync(AppDb db, RetailTransaction sale, List<RequestedItem> items, CancellationToken ct)
     {
-        // The conditional update is the check: when it moved every unit, every unit was known, unsold
-        // and in this dispensary's inventory, so the happy path reads nothing first. When it moved fewer,
-        // the checks name the refused units (the units this sale has just taken count as sellable) and
-        // the whole transaction rolls back; under a race the row locks have settled who won by then.
         sale.ItemIds = items.Select(i => i.Id).ToArray();
-        (long Id, List<Guid> Sold) recorded;
-        try { recorded = await SellAsync(db, sale, ct); }
+        long id;
+        try { id = await InsertAsync(db, sale, ct); }
         catch (Exception ex) when (Database.IsUniqueViolation(ex))
         {
             return Outcome.RolledBack(Message(AlreadyProcessed));
         }
-        if (recorded.Sold.Count == items.Count) return Outcome.Committed(Drf.Ok(new TransactionAccepted()));
-        var refused = await CheckSaleAsync(db, sale.DispensaryId, recorded.Id, items, ct)
-            ?? Classification(items, i => recorded.Sold.Contains(i.Id) ? 2 : 0);
-        return Outcome.RolledBack(refused);
+        var sold = await ItemTransitions.SellAsync(db, sale.DispensaryId, id, sale.ItemIds, sale.RecordedAt, ct);
+        if (sold.Count < items.Count)
+            return Outcome.RolledBack(await CheckSaleAsync(db, sale.DispensaryId, id, items, ct) ?? Classification(items, i => sold.Contains(i.Id) ? 2 : 0));
+        await AppendAsync(db, sale.DispensaryId, sale, sold, ItemEvents.Sold, sale.RecordedAt, ct);
+        return Outcome.Committed(Drf.Ok(new TransactionAccepted()));
     }
 
     /// <summary>
-    /// The sale row (with the units it asks for), its units moved to sold and their sold events; answers
-    /// the sale's id and the units it moved. The events are meant for a sale that moved every unit (a
-    /// partial one is rolled back, so a committed sale's item_ids are exactly the units it sold).
-    /// On PostgreSQL one statement (data-modifying CTEs): it was CPU-bound, and every round trip costs
-    /// both processes a wake-up. SQLite has no such CTEs, and in-process statements cost no round trip.
+    /// PostgreSQL: the sale is one statement and its own transaction, so it costs one round trip (a
+    /// sale was CPU-bound on both processes, and a round trip costs each a send and a wake-up:
+    /// bench/RESULTS.md). It sells every unit or writes nothing: the units are locked first (FOR
+    /// UPDATE re-reads a unit another sale changed meanwhile), and the sale row, the units and their
+    /// events are written only when all of them were sellable. A refused sale wrote nothing; the
+    /// checks then read why, a replayed order first.
+    /// <para>The statement uses a generic plan: its plan does not depend on the values (a key insert,
+    /// units by primary key), but PostgreSQL kept re-planning it per call, because the custom plan for
+    /// five ids always beat the generic plan's estimate for an unknown array; planning was 16 % of its
+    /// CPU per sale. The SET is undone by the RESET, or with the statement if the statement fails
+    /// (the three run in one implicit transaction).</para>
     /// </summary>
-    private static async Task<(long Id, List<Guid> Sold)> SellAsync(AppDb db, RetailTransaction sale, CancellationToken ct)
+    private static async Task<IResult> CompleteOnPostgresAsync(AppDb db, RetailTransaction sale, List<RequestedItem> items, CancellationToken ct)
     {
-        var ids = sale.ItemIds!;
-        if (db.IsSqlite)
+        var ids = items.Select(i => i.Id).ToArray();
+        List<(long? Sale, Guid Sellable)> rows;
+        try
         {
-            var id = await InsertAsync(db, sale, ct);
-            var sold = await ItemTransitions.SellAsync(db, sale.DispensaryId, id, ids, sale.RecordedAt, ct);
-            if (sold.Count == ids.Length) await AppendAsync(db, sale.DispensaryId, sale, sold, ItemEvents.Sold, sale.RecordedAt, ct);
-            return (id, sold);
+            rows = await db.QueryAsync(
+                $"""
+                SET plan_cache_mode = force_generic_plan;
+                WITH sellable AS (
+                    SELECT id FROM lucid_items WHERE dispensary_id = @p0 AND state = '{ItemStates.InInventory}' AND id = ANY(@p6)
+                    FOR UPDATE
+                ), sale AS (
+                    INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at, item_ids)
+                    SELECT @p0, '{TransactionTypes.Complete}', @p1, @p2, @p3, @p4, @p5, @p6
+                    WHERE (SELECT count(*) FROM sellable) = cardinality(@p6)
+                    RETURNING id
+                ), sold AS (
+                    UPDATE lucid_items SET state = '{ItemStates.Sold}', sale_transaction_id = sale.id, updated_at = @p5
+                    FROM sale WHERE lucid_items.id IN (SELECT id FROM sellable)
+                    RETURNING lucid_items.id
+                ), events AS (
+                    INSERT INTO item_events (item_id, event, at, dispensary_id, order_id)
+                    SELECT id, '{ItemEvents.Sold}', @p5, @p0, @p1 FROM sold
+                )
+                SELECT (SELECT id FROM sale), id FROM sellable;
+                RESET plan_cache_mode
+                """,
+                row => (Sale: row.IsDBNull(0) ? (long?)null : row.GetInt64(0), Sellable: row.GetGuid(1)), ct,
+                sale.DispensaryId, sale.OrderId, sale.PerformedAt, sale.CustomerId, sale.BudtenderId, sale.RecordedAt, ids);
         }
-        // The plan does not depend on the values (a key insert, units by primary key), but PostgreSQL
-        // kept re-planning it per call: the custom plan for five ids always beat the generic plan's
-        // estimate for an unknown array. Planning was 16 % of its CPU per sale (bench/RESULTS.md).
-        var rows = await db.QueryAsync(
-            $"""
-            SET LOCAL plan_cache_mode = force_generic_plan;
-            WITH sale AS (
-                INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at, item_ids)
-                VALUES (@p0, '{TransactionTypes.Complete}', @p1, @p2, @p3, @p4, @p5, @p6)
-                RETURNING id
-            ), sold AS (
-                UPDATE lucid_items SET state = '{ItemStates.Sold}', sale_transaction_id = (SELECT id FROM sale), updated_at = @p5
-                WHERE dispensary_id = @p0 AND state = '{ItemStates.InInventory}' AND id = ANY(@p6)
-                RETURNING id
-            ), events AS (
-                INSERT INTO item_events (item_id, event, at, dispensary_id, order_id)
-                SELECT id, '{ItemEvents.Sold}', @p5, @p0, @p1 FROM sold
-            )
-            SELECT sale.id, sold.id FROM sale LEFT JOIN sold ON true
-            """,
-            row => (Sale: row.GetInt64(0), Item: row.IsDBNull(1) ? (Guid?)null : row.GetGuid(1)), ct,
-            sale.DispensaryId, sale.OrderId, sale.PerformedAt, sale.CustomerId, sale.BudtenderId, sale.RecordedAt, ids);
-        return (rows[0].Sale, rows.Where(r => r.Item is not null).Select(r => r.Item!.Value).ToList());
+        catch (Exception ex) when (Database.IsUniqueViolation(ex))
+        {
+            return Message(AlreadyProcessed);
+        }
+        if (rows is [{ Sale: not null }, ..]) return Drf.Ok(new TransactionAccepted());
+
+        if (await db.RetailTransactions.AnyAsync(t => t.DispensaryId == sale.DispensaryId && t.OrderId == sale.OrderId && t.Type == TransactionTypes.Complete, ct))
+            return Message(AlreadyProcessed);
+        // Units that changed again since the statement are named by what the statement saw.
+        return await CheckSaleAsync(db, sale.DispensaryId, saleId: null, items, ct)
+            ?? Classification(items, i => rows.Any(r => r.Sellable == i.Id) ? 2 : 0);
     }
 
-    /// <summary>Checks 4 and 5 of SPEC §5 for a complete. Units this very sale holds count as sellable.</summary>
-    private static async Task<IResult?> CheckSaleAsync(AppDb db, Guid me, long saleId, List<RequestedItem> items, CancellationToken ct)
+    /// <summary>Checks 4 and 5 of SPEC §5 for a complete. Units this very sale holds (on SQLite it has taken them before the checks) count as sellable.</summary>
+    private static async Task<IResult?> CheckSaleAsync(AppDb db, Guid me, long? saleId, List<RequestedItem> items, CancellationToken ct)
     {
         var ids = items.Select(i => i.Id).ToList();
         var known = await db.LucidItems.AsNoTracking().Where(i => ids.Contains(i.Id))
@@ -205,7 +226,7 @@ public static class TransactionsApi
             .ToDictionaryAsync(i => i.Id, ct);
         if (items.Any(i => !known.TryGetValue(i.Id, out var k) || (k.State == ItemStates.Sold && k.SaleTransactionId != saleId)))
             return Classification(items, i => !known.TryGetValue(i.Id, out var k) ? 1 : k.State == ItemStates.Sold && k.SaleTransactionId != saleId ? 0 : 2);
-        var notImported = items.Where(i => known[i.Id] is var k && !(k.State == ItemStates.InInventory && k.DispensaryId == me || k.SaleTransactionId == saleId))
+        var notImported = items.Where(i => known[i.Id] is var k && !(k.State == ItemStates.InInventory && k.DispensaryId == me || saleId is not null && k.SaleTransactionId == saleId))
             .Select(i => i.Text).ToList();
         return notImported.Count > 0 ? Drf.Ok(new NonImportedItems(NonImported, notImported, false), StatusCodes.Status400BadRequest) : null;
     }

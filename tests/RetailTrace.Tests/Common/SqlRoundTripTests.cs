@@ -213,7 +213,8 @@ public abstract class SqlRoundTripTests(AppFixture app)
 
         Assert.Equal(100, c.Parts[1].LucidIds.Count);
         Assert.Equal(smallCommands, largeCommands);
-        Assert.InRange(largeCommands, 1, 5);
+        // PostgreSQL: one statement that is its own transaction. SQLite: the sale row, the units, the events.
+        Assert.Equal(app.Provider == DatabaseProvider.Postgres ? 1 : 3, largeCommands);
         Assert.Equal("sold", await d.Client.StateAsync(c.Parts[1].LucidIds[99]));
     }
 

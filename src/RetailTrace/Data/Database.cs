@@ -19,20 +19,29 @@ public static class Database
 
     public static void Configure(DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString)
     {
-        if (provider == DatabaseProvider.Postgres) options.UseNpgsql(WithAutoPrepare(connectionString));
+        if (provider == DatabaseProvider.Postgres) options.UseNpgsql(WithPoolSettings(connectionString));
         else options.UseSqlite(connectionString);
     }
 
     /// <summary>
-    /// Npgsql prepares a statement on a physical connection once it has seen its text a few times,
-    /// so PostgreSQL stops parsing and planning the hot statements on every call (it was CPU-bound
-    /// under load; bench/RESULTS.md). An explicit <c>Max Auto Prepare</c> in the connection string wins.
+    /// PostgreSQL connection settings for the hot paths; an explicit setting in the connection string wins.
+    /// <para><c>Max Auto Prepare</c>: Npgsql prepares a statement on a physical connection once it has seen
+    /// its text a few times, so PostgreSQL stops parsing and planning the hot statements on every call
+    /// (it was CPU-bound under load; bench/RESULTS.md).</para>
+    /// <para><c>No Reset On Close</c>: by default Npgsql resets a pooled connection's session when it is
+    /// returned, with half a dozen statements sent before the next user's first one: once per request.
+    /// RetailTrace keeps no session state (no temporary tables, LISTEN or session-level advisory locks;
+    /// the one SET, in a sale, is undone in its own batch), so there is nothing to reset.</para>
     /// </summary>
-    public static string WithAutoPrepare(string connectionString)
+    public static string WithPoolSettings(string connectionString)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (given.ContainsKey("Max Auto Prepare") || given.ContainsKey("MaxAutoPrepare")) return connectionString;
-        return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64 }.ConnectionString;
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!Given("Max Auto Prepare")) builder.MaxAutoPrepare = 64;
+        if (!Given("No Reset On Close")) builder.NoResetOnClose = true;
+        return builder.ConnectionString;
+
+        bool Given(string key) => given.ContainsKey(key) || given.ContainsKey(key.Replace(" ", ""));
     }
 
     public static IServiceCollection AddRetailTraceDatabase(this IServiceCollection services, IConfiguration config)

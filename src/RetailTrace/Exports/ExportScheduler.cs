@@ -140,38 +140,47 @@ public sealed class ExportScheduler(
     /// <summary>Waits for the background generations started by <see cref="StartNowAsync"/>.</summary>
     public Task DrainAsync() => Task.WhenAll(_started.Values);
 
+    /// <remarks>The scheduler's writes (claim, heartbeat, outcome) are units of work like a request's:
+    /// on SQLite a write beside the group-commit writer waited for its lock in 150 ms sleeps that held a
+    /// thread-pool thread, which stalled requests for up to 1.8 s under sales load (bench/RESULTS.md).</remarks>
     private async Task<ExportRun?> ClaimAsync(Guid dispensaryId, DateOnly date, bool byOperator, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDb>();
-        var run = ExportRun.Claim(dispensaryId, date, now);
-        db.ExportRuns.Add(run);
-        try
+        ExportRun? claimed = null;
+        await scope.ServiceProvider.GetRequiredService<AppDb>().InWriteTransactionAsync(async db =>
         {
-            await db.SaveChangesAsync(ct);
-            return run;
-        }
-        catch (DbUpdateException ex) when (Database.IsUniqueViolation(ex))
-        {
-            db.ChangeTracker.Clear();
-        }
+            var run = ExportRun.Claim(dispensaryId, date, now);
+            db.ExportRuns.Add(run);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                claimed = run;
+                return Outcome.Committed(Results.Empty);
+            }
+            catch (DbUpdateException ex) when (Database.IsUniqueViolation(ex))
+            {
+                db.ChangeTracker.Clear();
+            }
 
-        // The row exists: take it over only if it is retryable; of several racers exactly one update matches.
-        var token = Guid.NewGuid();
-        var taken = await db.ExportRuns.Where(r => r.DispensaryId == dispensaryId && r.ExportDate == date)
-            .Where(ExportRun.Retryable(now, settings.Lease, byOperator))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, ExportStatuses.InProgress)
-                .SetProperty(r => r.Attempt, r => r.Attempt + 1)
-                .SetProperty(r => r.LeaseToken, token)
-                .SetProperty(r => r.StartedAt, now)
-                .SetProperty(r => r.HeartbeatAt, now)
-                .SetProperty(r => r.FinishedAt, (DateTime?)null)
-                .SetProperty(r => r.ObjectKey, (string?)null)
-                .SetProperty(r => r.Error, (string?)null), ct);
-        if (taken == 0) return null;
-        return await db.ExportRuns.AsNoTracking().SingleOrDefaultAsync(r => r.DispensaryId == dispensaryId && r.ExportDate == date && r.LeaseToken == token, ct);
+            // The row exists: take it over only if it is retryable; of several racers exactly one update matches.
+            var token = Guid.NewGuid();
+            var taken = await db.ExportRuns.Where(r => r.DispensaryId == dispensaryId && r.ExportDate == date)
+                .Where(ExportRun.Retryable(now, settings.Lease, byOperator))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.Status, ExportStatuses.InProgress)
+                    .SetProperty(r => r.Attempt, r => r.Attempt + 1)
+                    .SetProperty(r => r.LeaseToken, token)
+                    .SetProperty(r => r.StartedAt, now)
+                    .SetProperty(r => r.HeartbeatAt, now)
+                    .SetProperty(r => r.FinishedAt, (DateTime?)null)
+                    .SetProperty(r => r.ObjectKey, (string?)null)
+                    .SetProperty(r => r.Error, (string?)null), ct);
+            if (taken > 0)
+                claimed = await db.ExportRuns.AsNoTracking().SingleAsync(r => r.DispensaryId == dispensaryId && r.ExportDate == date && r.LeaseToken == token, ct);
+            return Outcome.Committed(Results.Empty);
+        }, ct);
+        return claimed;
     }
 
     /// <summary>Generates the file of a claimed run, publishes it, and marks the run done (or failed, with the
@@ -253,9 +262,14 @@ public sealed class ExportScheduler(
         Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<ExportRun>> setters)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDb>();
-        return await db.ExportRuns
-            .Where(r => r.Id == run.Id && r.LeaseToken == run.LeaseToken && r.Status == ExportStatuses.InProgress)
-            .ExecuteUpdateAsync(setters, CancellationToken.None) > 0;
+        var updated = false;
+        await scope.ServiceProvider.GetRequiredService<AppDb>().InWriteTransactionAsync(async db =>
+        {
+            updated = await db.ExportRuns
+                .Where(r => r.Id == run.Id && r.LeaseToken == run.LeaseToken && r.Status == ExportStatuses.InProgress)
+                .ExecuteUpdateAsync(setters, CancellationToken.None) > 0;
+            return Outcome.Committed(Results.Empty);
+        }, CancellationToken.None);
+        return updated;
     }
 }

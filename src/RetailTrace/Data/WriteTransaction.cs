@@ -58,6 +58,22 @@ public static class WriteTransaction
         }
     }
 
+    /// <summary>
+    /// PostgreSQL: one statement that is its own transaction (no BEGIN, no COMMIT round trip), re-run on a
+    /// deadlock or serialization failure like a unit of work. The statement must write all or nothing.
+    /// </summary>
+    public static async Task<T> AsOwnTransactionAsync<T>(this AppDb db, Func<AppDb, Task<T>> statement)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await statement(db); }
+            catch (Exception ex) when (attempt < Attempts && IsTransient(ex))
+            {
+                // the statement was rolled back whole; it runs again
+            }
+        }
+    }
+
     private static bool IsTransient(Exception ex) => (ex is DbUpdateException { InnerException: { } inner } ? inner : ex) is
         Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure };
 }

@@ -166,7 +166,8 @@ public static class TransactionsApi
     /// bench/RESULTS.md). It sells every unit or writes nothing: the units are locked first (FOR
     /// UPDATE re-reads a unit another sale changed meanwhile), and the sale row, the units and their
     /// events are written only when all of them were sellable. A refused sale wrote nothing; the
-    /// checks then read why, a replayed order first.
+    /// checks then read why, a replayed order first. A deadlock (an import of the same part locks
+    /// its units in another order) re-runs the statement.
     /// <para>The statement uses a generic plan: its plan does not depend on the values (a key insert,
     /// units by primary key), but PostgreSQL kept re-planning it per call, because the custom plan for
     /// five ids always beat the generic plan's estimate for an unknown array; planning was 16 % of its
@@ -179,7 +180,7 @@ public static class TransactionsApi
         List<(long? Sale, Guid Sellable)> rows;
         try
         {
-            rows = await db.QueryAsync(
+            rows = await db.AsOwnTransactionAsync(db => db.QueryAsync(
                 $"""
                 SET plan_cache_mode = force_generic_plan;
                 WITH sellable AS (
@@ -202,7 +203,7 @@ public static class TransactionsApi
                 RESET plan_cache_mode
                 """,
                 row => (Sale: row.IsDBNull(0) ? (long?)null : row.GetInt64(0), Sellable: row.GetGuid(1)), ct,
-                sale.DispensaryId, sale.OrderId, sale.PerformedAt, sale.CustomerId, sale.BudtenderId, sale.RecordedAt, ids);
+                sale.DispensaryId, sale.OrderId, sale.PerformedAt, sale.CustomerId, sale.BudtenderId, sale.RecordedAt, ids));
         }
         catch (Exception ex) when (Database.IsUniqueViolation(ex))
         {

@@ -150,6 +150,7 @@ public sealed class ExportScheduler(
         ExportRun? claimed = null;
         await scope.ServiceProvider.GetRequiredService<AppDb>().InWriteTransactionAsync(async db =>
         {
+            claimed = null; // a rolled-back attempt (PostgreSQL retries a deadlock) claimed nothing
             var run = ExportRun.Claim(dispensaryId, date, now);
             db.ExportRuns.Add(run);
             try

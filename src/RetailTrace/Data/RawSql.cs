@@ -10,7 +10,8 @@ namespace RetailTrace.Data;
 
 /// <summary>
 /// The hand-written statements of the write hot paths (sales, voids, returns, imports) as plain
-/// ADO.NET commands on the context's connection and write transaction.
+/// ADO.NET commands on the context's connection and write transaction (on PostgreSQL also a single
+/// statement that is its own transaction: a sale).
 /// <para>Why not EF's <c>SqlQueryRaw</c>: it wraps the text in a LINQ query that is compiled on every
 /// call, and hands SQLite a new command, which Microsoft.Data.Sqlite prepares again each time. On the
 /// SQLite writer that was about a third of a sale's time (bench/RESULTS.md). Here a connection keeps

@@ -80,21 +80,13 @@ public abstract class SqlRoundTripTests(AppFixture app)
         return (factory, log);
     }
 
-    private static HttpClient ClientOf(WebApplicationFactory<Program> factory, HttpClient authenticatedAs)
-    {
-        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost") });
-        // Every default header: a bearer token, or a store's partner_key and developer key.
-        foreach (var header in authenticatedAs.DefaultRequestHeaders) client.DefaultRequestHeaders.TryAddWithoutValidation(header.Key, header.Value);
-        return client;
-    }
-
     [Fact]
     public async Task A_recently_seen_token_is_not_read_from_the_database_again()
     {
         var (factory, log) = Counted();
         await using var _ = factory;
         var brand = await app.NewBrandAsync();
-        var client = ClientOf(factory, brand.Client);
+        var client = factory.ClientAs(brand.Client);
 
         log.Clear();
         for (var i = 0; i < 20; i++)
@@ -117,7 +109,7 @@ public abstract class SqlRoundTripTests(AppFixture app)
             db.Batches.AddRange(Enumerable.Range(0, 350).Select(i => new Batch { Id = Guid.NewGuid(), BrandId = brandId, Name = $"B{i}", UpdatedOn = DateTime.UtcNow.AddMinutes(-i) }));
             await db.SaveChangesAsync();
         });
-        var client = ClientOf(factory, b.Client);
+        var client = factory.ClientAs(b.Client);
 
         log.Clear();
         var (first, firstBody, _) = await client.GetJsonAsync("/api/v1.5/batches/?page=2");
@@ -149,7 +141,7 @@ public abstract class SqlRoundTripTests(AppFixture app)
             db.Batches.AddRange(Enumerable.Range(0, 1000).Select(i => new Batch { Id = Guid.NewGuid(), BrandId = brandId, Name = $"B{i}", UpdatedOn = now.AddMinutes(-i) }));
             await db.SaveChangesAsync();
         });
-        var client = ClientOf(factory, b.Client);
+        var client = factory.ClientAs(b.Client);
         var (first, _, _) = await client.GetJsonAsync("/api/v1.5/batches/?page=2"); // remembers where pages 2 and 3 start
         Assert.Equal(200, first);
 
@@ -173,7 +165,7 @@ public abstract class SqlRoundTripTests(AppFixture app)
         var store = await app.NewStoreAsync();
         var product = await app.ProductAsync(store.ShopId);
         for (var i = 0; i < 3; i++) await app.BatchAsync(store.ShopId, product);
-        var client = ClientOf(factory, store.Client);
+        var client = factory.ClientAs(store.Client);
 
         log.Clear();
         var (status, body, raw) = await client.GetJsonAsync("/api/v1/partner/store/batches?limit=2");
@@ -198,7 +190,7 @@ public abstract class SqlRoundTripTests(AppFixture app)
         var c = await app.MintCaseAsync(5, 100);
         await d.Client.ImportAsync(c, 0, "PKG-SMALL");
         await d.Client.ImportAsync(c, 1, "PKG-LARGE");
-        var client = ClientOf(factory, d.Client);
+        var client = factory.ClientAs(d.Client);
         await client.GetJsonAsync($"/api/v1.2/lucidids/{c.Parts[0].LucidIds[0]}/"); // the token is cached from here on
 
         log.Clear();
@@ -225,7 +217,7 @@ public abstract class SqlRoundTripTests(AppFixture app)
         await using var _ = factory;
         var d = await app.NewDispensaryAsync();
         var c = await app.MintCaseAsync(5, 100);
-        var client = ClientOf(factory, d.Client);
+        var client = factory.ClientAs(d.Client);
         await client.GetJsonAsync($"/api/v1.2/lucidids/{c.Parts[0].LucidIds[0]}/");
         // Imported once and removed: the package UID and the POS product are on record from here on.
         await client.ImportAsync(c, 1, "PKG-ON-RECORD");

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RetailTrace.Data;
@@ -23,8 +22,7 @@ public sealed class PostgresSessionTests(PostgresApp app) : IClassFixture<Postgr
         var c = await app.MintCaseAsync(4);
         await d.Client.ImportAsync(c, 0, "PKG-1");
         await using var onePool = app.WithWebHostBuilder(b => b.UseSetting("ConnectionStrings:RetailTrace", app.ConnectionString + ";Maximum Pool Size=1"));
-        var client = onePool.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost") });
-        foreach (var header in d.Client.DefaultRequestHeaders) client.DefaultRequestHeaders.TryAddWithoutValidation(header.Key, header.Value);
+        var client = onePool.ClientAs(d.Client);
 
         async Task<string> PlanCacheMode()
         {

@@ -32,18 +32,13 @@ public class SchemaTests
         Assert.Equal(modelled, migrated);
     }
 
-    [Fact]
-    public async Task Sqlite_upgrade_to_0010_keeps_what_each_sale_sold()
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Upgrade_to_0010_keeps_what_each_sale_sold(DatabaseProvider provider)
     {
-        var dir = Directory.CreateTempSubdirectory("rt-schema-").FullName;
-        await UpgradeKeepsSaleUnitsAsync(DatabaseProvider.Sqlite, $"Data Source={dir}/upgrade.db");
-        SqliteConnection.ClearAllPools();
-    }
-
-    [Fact]
-    public async Task Postgres_upgrade_to_0010_keeps_what_each_sale_sold()
-    {
-        await UpgradeKeepsSaleUnitsAsync(DatabaseProvider.Postgres, await PostgresServer.NewDatabaseOrSkipAsync());
+        await using var db = await MigratedBeforeAsync(provider, "0010");
+        await UpgradeKeepsSaleUnitsAsync(db);
     }
 
     /// <summary>
@@ -51,14 +46,9 @@ public class SchemaTests
     /// them onto the sale row (item_ids), where a void now looks for them. Units returned before the
     /// upgrade are no longer the sale's, so they are not copied.
     /// </summary>
-    private static async Task UpgradeKeepsSaleUnitsAsync(DatabaseProvider provider, string connectionString)
+    private static async Task UpgradeKeepsSaleUnitsAsync(AppDb db)
     {
         var ct = TestContext.Current.CancellationToken;
-        var options = new DbContextOptionsBuilder<AppDb>();
-        RetailTrace.Data.Database.Configure(options, provider, connectionString);
-        await using var db = new AppDb(options.Options);
-        await Migrator.MigrateAsync(db, ct, before: "0010");
-
         var now = DateTime.UtcNow;
         var brand = new Brand { Id = Guid.NewGuid(), Name = "B", CreatedAt = now };
         var dispensary = new RetailTrace.Data.Dispensary { Id = Guid.NewGuid(), Name = "D", CreatedAt = now };
@@ -94,18 +84,13 @@ public class SchemaTests
         Assert.Null(itemIds[2]);
     }
 
-    [Fact]
-    public async Task Sqlite_upgrade_to_0011_keeps_the_history_and_its_order()
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Upgrade_to_0011_keeps_the_history_and_its_order(DatabaseProvider provider)
     {
-        var dir = Directory.CreateTempSubdirectory("rt-schema-").FullName;
-        await UpgradeKeepsHistoryAsync(DatabaseProvider.Sqlite, $"Data Source={dir}/upgrade.db");
-        SqliteConnection.ClearAllPools();
-    }
-
-    [Fact]
-    public async Task Postgres_upgrade_to_0011_keeps_the_history_and_its_order()
-    {
-        await UpgradeKeepsHistoryAsync(DatabaseProvider.Postgres, await PostgresServer.NewDatabaseOrSkipAsync());
+        await using var db = await MigratedBeforeAsync(provider, "0011");
+        await UpgradeKeepsHistoryAsync(db);
     }
 
     /// <summary>
@@ -113,14 +98,9 @@ public class SchemaTests
     /// rebuilds the table for that). The rows written before keep their ids, and rows written after
     /// come later in id order, which is the order the trace shows a unit's history in.
     /// </summary>
-    private static async Task UpgradeKeepsHistoryAsync(DatabaseProvider provider, string connectionString)
+    private static async Task UpgradeKeepsHistoryAsync(AppDb db)
     {
         var ct = TestContext.Current.CancellationToken;
-        var options = new DbContextOptionsBuilder<AppDb>();
-        RetailTrace.Data.Database.Configure(options, provider, connectionString);
-        await using var db = new AppDb(options.Options);
-        await Migrator.MigrateAsync(db, ct, before: "0011");
-
         var unit = Guid.NewGuid();
         var now = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
         // By hand: the model's new columns do not exist yet.
@@ -140,6 +120,20 @@ public class SchemaTests
         Assert.True(part.Id > before[^1], $"a new event ({part.Id}) must come after the old ones ({before[^1]})");
         Assert.Equal([unit], after[^1].ItemIds!);
         Assert.Null(after[^1].ItemId);
+    }
+
+    /// <summary>A new database of <paramref name="provider"/> migrated up to, not including, <paramref name="version"/>
+    /// (PostgreSQL: skipped when unavailable and not required). SQLite's file is unpooled, so nothing holds it afterwards.</summary>
+    private static async Task<AppDb> MigratedBeforeAsync(DatabaseProvider provider, string version)
+    {
+        var connectionString = provider == DatabaseProvider.Sqlite
+            ? $"Data Source={Directory.CreateTempSubdirectory("rt-schema-").FullName}/upgrade.db;Pooling=false"
+            : await PostgresServer.NewDatabaseOrSkipAsync();
+        var options = new DbContextOptionsBuilder<AppDb>();
+        RetailTrace.Data.Database.Configure(options, provider, connectionString);
+        var db = new AppDb(options.Options);
+        await Migrator.MigrateAsync(db, TestContext.Current.CancellationToken, before: version);
+        return db;
     }
 
     [Fact]

@@ -118,6 +118,15 @@ public class PostgresApp : AppFixture
 /// <summary>Small HTTP helpers the tests share.</summary>
 public static class Http
 {
+    /// <summary>A client of <paramref name="factory"/> (e.g. a host with interceptors or settings of its own) that
+    /// sends every default header of <paramref name="authenticatedAs"/>: a bearer token, or a store's partner_key and developer key.</summary>
+    public static HttpClient ClientAs(this WebApplicationFactory<Program> factory, HttpClient authenticatedAs)
+    {
+        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost") });
+        foreach (var header in authenticatedAs.DefaultRequestHeaders) client.DefaultRequestHeaders.TryAddWithoutValidation(header.Key, header.Value);
+        return client;
+    }
+
     public static async Task<(int Status, JsonNode? Body, string Raw)> SendAsync(this HttpClient client, HttpMethod method, string url, object? body = null, string? rawBody = null)
     {
         using var request = new HttpRequestMessage(method, url);

@@ -68,8 +68,11 @@ public static class Demo
         var vault = new Inventory { Id = ObjectId.NewId(time), CompanyId = demoCompany.Id, ShopId = demoShop.Id, Name = "Vault", CreatedAt = now };
         var employee = new Employee { Id = ObjectId.NewId(time), CompanyId = demoCompany.Id, FirstName = "Dana", LastName = "Demo", CreatedAt = now };
         var partner = new Partner { Id = ObjectId.NewId(time), Name = "Demo Partner", KeyHash = Secrets.Hash(Secrets.New()), CreatedAt = now };
-        db.AddRange(brand, dispensary, demoCompany, demoShop, front, vault, employee, partner);
-        await db.SaveChangesAsync();
+        await db.WriteAsync(db =>
+        {
+            db.AddRange(brand, dispensary, demoCompany, demoShop, front, vault, employee, partner);
+            return db.SaveChangesAsync();
+        }, CancellationToken.None);
         return new World(brand, dispensary, demoCompany, demoShop, front, vault, employee, partner);
     }
 
@@ -89,10 +92,13 @@ public static class Demo
             Brands = [new OAuthClientBrand { BrandId = world.Brand.Id }],
         };
         world.Partner.KeyHash = Secrets.Hash(partnerKey);
-        db.Update(world.Partner);
-        db.AddRange(dispensaryClient, brandClient,
-            new DeveloperKey { Id = ObjectId.NewId(time), CompanyId = world.Company.Id, ShopId = world.Shop.Id, KeyHash = Secrets.Hash(developerKey), CreatedAt = now });
-        await db.SaveChangesAsync();
+        await db.WriteAsync(db =>
+        {
+            db.Update(world.Partner);
+            db.AddRange(dispensaryClient, brandClient,
+                new DeveloperKey { Id = ObjectId.NewId(time), CompanyId = world.Company.Id, ShopId = world.Shop.Id, KeyHash = Secrets.Hash(developerKey), CreatedAt = now });
+            return db.SaveChangesAsync();
+        }, CancellationToken.None);
         return new Credentials(dispensaryClient.ClientId, dispensarySecret, brandClient.ClientId, brandSecret, partnerKey, developerKey);
     }
 

@@ -30,17 +30,16 @@ public static class LucidTenantsApi
         return admin;
     }
 
-    private static async Task<IResult> CreateBrand(BrandRequest body, AppDb db, TimeProvider time)
+    private static async Task<IResult> CreateBrand(BrandRequest body, AppDb db, TimeProvider time, CancellationToken ct)
     {
         var errors = new Admin.Errors().Require("name", body.Name);
         if (errors.Any) return errors.Result();
         var brand = new Brand { Id = Guid.NewGuid(), Name = body.Name!.Trim(), CreatedAt = time.GetUtcNow().UtcDateTime };
-        db.Brands.Add(brand);
-        await db.SaveChangesAsync();
+        await db.InsertAsync(brand, ct);
         return TypedResults.Created($"/admin/v1/brands/{ShortUuid.Encode(brand.Id)}", new BrandResponse(ShortUuid.Encode(brand.Id), brand.Name));
     }
 
-    private static async Task<IResult> CreateDispensary(DispensaryRequest body, AppDb db, TimeProvider time)
+    private static async Task<IResult> CreateDispensary(DispensaryRequest body, AppDb db, TimeProvider time, CancellationToken ct)
     {
         var errors = new Admin.Errors().Require("name", body.Name);
         ValidateSettings(body, errors);
@@ -54,24 +53,27 @@ public static class LucidTenantsApi
             PackageUidExportEnabled = body.PackageUidExportEnabled ?? false,
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
-        db.Dispensaries.Add(d);
-        await db.SaveChangesAsync();
+        await db.InsertAsync(d, ct);
         return TypedResults.Created($"/admin/v1/dispensaries/{ShortUuid.Encode(d.Id)}", ToResponse(d));
     }
 
-    private static async Task<IResult> UpdateDispensary(string uuid, DispensaryRequest body, AppDb db)
+    private static async Task<IResult> UpdateDispensary(string uuid, DispensaryRequest body, AppDb db, CancellationToken ct)
     {
-        if (!ShortUuid.TryDecode(uuid, out var id) || await db.Dispensaries.FindAsync(id) is not { } d) return Admin.NotFound("Dispensary");
+        if (!ShortUuid.TryDecode(uuid, out var id)) return Admin.NotFound("Dispensary");
         var errors = new Admin.Errors();
         if (body.Name is not null) errors.Require("name", body.Name);
         ValidateSettings(body, errors);
-        if (errors.Any) return errors.Result();
-        if (body.Name is not null) d.Name = body.Name.Trim();
-        if (body.TimeZone is not null) d.TimeZone = body.TimeZone;
-        if (body.ExportTime is not null) d.ExportTime = body.ExportTime;
-        if (body.PackageUidExportEnabled is { } enabled) d.PackageUidExportEnabled = enabled;
-        await db.SaveChangesAsync();
-        return TypedResults.Ok(ToResponse(d));
+        return await db.InWriteTransactionAsync(async db =>
+        {
+            if (await db.Dispensaries.FindAsync([id], ct) is not { } d) return Outcome.RolledBack(Admin.NotFound("Dispensary"));
+            if (errors.Any) return Outcome.RolledBack(errors.Result());
+            if (body.Name is not null) d.Name = body.Name.Trim();
+            if (body.TimeZone is not null) d.TimeZone = body.TimeZone;
+            if (body.ExportTime is not null) d.ExportTime = body.ExportTime;
+            if (body.PackageUidExportEnabled is { } enabled) d.PackageUidExportEnabled = enabled;
+            await db.SaveChangesAsync(ct);
+            return Outcome.Committed(TypedResults.Ok(ToResponse(d)));
+        }, ct);
     }
 
     private static void ValidateSettings(DispensaryRequest body, Admin.Errors errors)
@@ -85,7 +87,7 @@ public static class LucidTenantsApi
     private static DispensaryResponse ToResponse(Dispensary d) =>
         new(ShortUuid.Encode(d.Id), d.Name, d.TimeZone, d.PackageUidExportEnabled, d.ExportTime);
 
-    private static async Task<IResult> CreateClient(ClientRequest body, AppDb db, TimeProvider time)
+    private static async Task<IResult> CreateClient(ClientRequest body, AppDb db, TimeProvider time, CancellationToken ct)
     {
         var errors = new Admin.Errors().Require("name", body.Name);
         Guid? dispensaryId = null;
@@ -125,8 +127,7 @@ public static class LucidTenantsApi
             CreatedAt = time.GetUtcNow().UtcDateTime,
             Brands = brandIds.Select(b => new OAuthClientBrand { BrandId = b }).ToList(),
         };
-        db.OAuthClients.Add(client);
-        await db.SaveChangesAsync();
+        await db.InsertAsync(client, ct);
         return TypedResults.Created($"/admin/v1/oauth-clients/{client.ClientId}", new ClientResponse(
             client.ClientId, secret, client.Name, client.Kind == ClientKind.Brand ? "brand" : "dispensary",
             dispensaryId is { } d ? ShortUuid.Encode(d) : null,
@@ -134,15 +135,13 @@ public static class LucidTenantsApi
             defaultBrand is { } b ? ShortUuid.Encode(b) : null));
     }
 
-    private static async Task<IResult> RevokeClient(string clientId, AppDb db)
-    {
-        var client = await db.OAuthClients.FirstOrDefaultAsync(c => c.ClientId == clientId);
-        if (client is null) return Admin.NotFound("OAuth client");
-        await using var tx = await db.Database.BeginTransactionAsync();
-        client.Revoked = true;
-        await db.SaveChangesAsync();
-        await db.AccessTokens.Where(t => t.OAuthClientId == client.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true));
-        await tx.CommitAsync();
-        return TypedResults.NoContent();
-    }
+    private static async Task<IResult> RevokeClient(string clientId, AppDb db, CancellationToken ct) =>
+        await db.InWriteTransactionAsync(async db =>
+        {
+            var client = await db.OAuthClients.Where(c => c.ClientId == clientId).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
+            if (client is not { } id) return Outcome.RolledBack(Admin.NotFound("OAuth client"));
+            await db.OAuthClients.Where(c => c.Id == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.Revoked, true), ct);
+            await db.AccessTokens.Where(t => t.OAuthClientId == id).ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true), ct);
+            return Outcome.Committed(TypedResults.NoContent());
+        }, ct);
 }

@@ -164,25 +164,27 @@ public static class BatchesApi
         if (form.Errors is { } errors) return errors;
         batch.BrandId = brandId!.Value;
         batch.UpdatedOn = BrandRules.Now(time);
-        db.Batches.Add(batch);
-        await db.SaveChangesAsync(ct);
+        await db.InsertAsync(batch, ct);
         return Drf.Ok(BatchResponse.From(batch), StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> Update(string uuid, HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
         if (!ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
-        var batch = await db.Batches.FirstOrDefaultAsync(b => b.Id == id && caller.BrandIds.Contains(b.BrandId), ct);
-        if (batch is null) return Drf.NotFound();
         var (body, error) = await Drf.ReadObjectAsync(request);
-        if (error is not null) return error;
-        var form = new DrfForm(body!);
-        await ApplyAsync(form, batch, batch.BrandId, creating: false, db, ct);
-        if (form.Errors is { } errors) return errors;
-        batch.UpdatedOn = BrandRules.Now(time);
-        // Only the columns sent are written, so concurrent updates of different fields do not undo each other.
-        await db.SaveChangesAsync(ct);
-        return Drf.Ok(BatchUpdateResponse.From(batch));
+        return await db.InWriteTransactionAsync(async db =>
+        {
+            var batch = await db.Batches.FirstOrDefaultAsync(b => b.Id == id && caller.BrandIds.Contains(b.BrandId), ct);
+            if (batch is null) return Outcome.RolledBack(Drf.NotFound());
+            if (error is not null) return Outcome.RolledBack(error);
+            var form = new DrfForm(body!);
+            await ApplyAsync(form, batch, batch.BrandId, creating: false, db, ct);
+            if (form.Errors is { } errors) return Outcome.RolledBack(errors);
+            batch.UpdatedOn = BrandRules.Now(time);
+            // Only the columns sent are written, so concurrent updates of different fields do not undo each other.
+            await db.SaveChangesAsync(ct);
+            return Outcome.Committed(Drf.Ok(BatchUpdateResponse.From(batch)));
+        }, ct);
     }
 
     /// <summary>Validates in field order and copies the fields sent onto <paramref name="batch"/>.</summary>

@@ -32,8 +32,11 @@ public static class BrandDemo
                 ProducedOn = now, ExtractionMethod = "CO2", DigitalCoaIds = [coa.Id], UpdatedOn = now,
             };
             var packaged = new PackagedProduct { Id = Guid.NewGuid(), BatchId = batch.Id, BrandId = world.Brand.Id, ProductId = product.Id, DigitalCoaIds = [coa.Id], UpdatedOn = now };
-            db.AddRange(product, coa, batch, packaged);
-            await db.SaveChangesAsync();
+            await db.WriteAsync(db =>
+            {
+                db.AddRange(product, coa, batch, packaged);
+                return db.SaveChangesAsync();
+            }, CancellationToken.None);
             await CasesApi.MintAsync(db, world.Brand.Id, [(packaged.Id, 10)], now, CancellationToken.None);
             packagedId = packaged.Id;
         }

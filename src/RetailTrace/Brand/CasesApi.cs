@@ -71,7 +71,7 @@ public static partial class CasesApi
         return Drf.Ok(minted, StatusCodes.Status201Created);
     }
 
-    /// <summary>Mints a case of <paramref name="brandId"/>: the case, its LucidIDs and a minted event each, in one transaction.
+    /// <summary>Mints a case of <paramref name="brandId"/>: the case, its LucidIDs and a minted event each, in one unit of work.
     /// The packaged products must be of that brand.</summary>
     public static async Task<CaseResponse> MintAsync(AppDb db, Guid brandId, IReadOnlyList<(Guid PackagedProductId, int Quantity)> contents, DateTime now, CancellationToken ct)
     {
@@ -83,15 +83,16 @@ public static partial class CasesApi
         var mintedAt = new DateTimeOffset(now, TimeSpan.Zero);
         var parts = contents.Select(c => (c.PackagedProductId, Items: Enumerable.Range(0, c.Quantity).Select(_ => Guid.CreateVersion7(mintedAt)).ToList())).ToList();
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Cases.Add(@case);
-        await db.SaveChangesAsync(ct);
-        foreach (var (packagedProductId, items) in parts)
-            await InsertItemsAsync(db, @case, packagedProductId, items, now, ct);
-        // One set-based statement writes the history row of every unit just minted.
-        await db.Database.ExecuteSqlAsync(
-            $"INSERT INTO item_events (item_id, event, at) SELECT id, {ItemEvents.Minted}, {now} FROM lucid_items WHERE case_id = {@case.Id}", ct);
-        await tx.CommitAsync(ct);
+        await db.WriteAsync(async db =>
+        {
+            db.Cases.Add(@case);
+            await db.SaveChangesAsync(ct);
+            foreach (var (packagedProductId, items) in parts)
+                await InsertItemsAsync(db, @case, packagedProductId, items, now, ct);
+            // One set-based statement writes the history row of every unit just minted.
+            return await db.Database.ExecuteSqlAsync(
+                $"INSERT INTO item_events (item_id, event, at) SELECT id, {ItemEvents.Minted}, {now} FROM lucid_items WHERE case_id = {@case.Id}", ct);
+        }, ct);
         return new CaseResponse(@case.Id, parts.Select(p => new CasePart(p.PackagedProductId, Sorted(p.Items))).ToList());
     }
 

@@ -54,8 +54,7 @@ public static class DigitalCoasApi
             Id = Guid.NewGuid(), BrandId = brandId!.Value, Name = name!, LabName = labName ?? "", TestedOn = testedOn,
             DocumentUrl = documentUrl ?? "", UpdatedOn = BrandRules.Now(time),
         };
-        db.DigitalCoas.Add(coa);
-        await db.SaveChangesAsync(ct);
+        await db.InsertAsync(coa, ct);
         return Drf.Ok(DigitalCoaResponse.From(coa), StatusCodes.Status201Created);
     }
 }

@@ -48,41 +48,48 @@ public static class PackagedProductsApi
         if (form.Errors is { } errors) return errors;
 
         packaged.UpdatedOn = BrandRules.Now(time);
-        db.PackagedProducts.Add(packaged);
-        await SaveTouchingBatchAsync(db, batch.Id, packaged.UpdatedOn, ct);
-        return Drf.Ok(PackagedProductResponse.From(packaged, product!), StatusCodes.Status201Created);
+        return await db.InWriteTransactionAsync(async db =>
+        {
+            db.PackagedProducts.Add(packaged);
+            await SaveTouchingBatchAsync(db, batch.Id, packaged.UpdatedOn, ct);
+            return Outcome.Committed(Drf.Ok(PackagedProductResponse.From(packaged, product!), StatusCodes.Status201Created));
+        }, ct);
     }
 
     private static async Task<IResult> Update(string batchUuid, string uuid, HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
         if (!ShortUuid.TryDecode(batchUuid, out var batchId) || !ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
-        var packaged = await db.PackagedProducts
-            .FirstOrDefaultAsync(pp => pp.Id == id && pp.BatchId == batchId && caller.BrandIds.Contains(pp.BrandId), ct);
-        if (packaged is null) return Drf.NotFound();
         var (body, error) = await Drf.ReadObjectAsync(request);
-        if (error is not null) return error;
-        var form = new DrfForm(body!);
-        var product = await ApplyAsync(form, packaged, creating: false, db, ct);
-        if (form.Errors is { } errors) return errors;
+        return await db.InWriteTransactionAsync(async db =>
+        {
+            var packaged = await db.PackagedProducts
+                .FirstOrDefaultAsync(pp => pp.Id == id && pp.BatchId == batchId && caller.BrandIds.Contains(pp.BrandId), ct);
+            if (packaged is null) return Outcome.RolledBack(Drf.NotFound());
+            if (error is not null) return Outcome.RolledBack(error);
+            var form = new DrfForm(body!);
+            var product = await ApplyAsync(form, packaged, creating: false, db, ct);
+            if (form.Errors is { } errors) return Outcome.RolledBack(errors);
 
-        product ??= await db.Products.AsNoTracking().FirstAsync(p => p.Id == packaged.ProductId, ct);
-        packaged.UpdatedOn = BrandRules.Now(time);
-        await SaveTouchingBatchAsync(db, batchId, packaged.UpdatedOn, ct);
-        return Drf.Ok(PackagedProductResponse.From(packaged, product));
+            product ??= await db.Products.AsNoTracking().FirstAsync(p => p.Id == packaged.ProductId, ct);
+            packaged.UpdatedOn = BrandRules.Now(time);
+            await SaveTouchingBatchAsync(db, batchId, packaged.UpdatedOn, ct);
+            return Outcome.Committed(Drf.Ok(PackagedProductResponse.From(packaged, product)));
+        }, ct);
     }
 
     private static async Task<IResult> Delete(string batchUuid, string uuid, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
         if (!ShortUuid.TryDecode(batchUuid, out var batchId) || !ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
-        var mine = db.PackagedProducts.Where(pp => pp.Id == id && pp.BatchId == batchId && caller.BrandIds.Contains(pp.BrandId));
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        // The LucidID check is part of the DELETE itself, so a case minted concurrently cannot be orphaned.
-        var deleted = await mine.Where(pp => !db.LucidItems.Any(i => i.PackagedProductId == pp.Id)).ExecuteDeleteAsync(ct);
-        if (deleted == 0)
-            return await mine.AnyAsync(ct) ? Drf.BadRequest(HasLucidIds) : Drf.NotFound();
-        await db.Batches.Where(b => b.Id == batchId).ExecuteUpdateAsync(s => s.SetProperty(b => b.UpdatedOn, BrandRules.Now(time)), ct);
-        await tx.CommitAsync(ct);
-        return TypedResults.NoContent();
+        return await db.InWriteTransactionAsync(async db =>
+        {
+            var mine = db.PackagedProducts.Where(pp => pp.Id == id && pp.BatchId == batchId && caller.BrandIds.Contains(pp.BrandId));
+            // The LucidID check is part of the DELETE itself, so a case minted concurrently cannot be orphaned.
+            var deleted = await mine.Where(pp => !db.LucidItems.Any(i => i.PackagedProductId == pp.Id)).ExecuteDeleteAsync(ct);
+            if (deleted == 0)
+                return Outcome.RolledBack(await mine.AnyAsync(ct) ? Drf.BadRequest(HasLucidIds) : Drf.NotFound());
+            await db.Batches.Where(b => b.Id == batchId).ExecuteUpdateAsync(s => s.SetProperty(b => b.UpdatedOn, BrandRules.Now(time)), ct);
+            return Outcome.Committed(TypedResults.NoContent());
+        }, ct);
     }
 
     /// <summary>Validates in field order and copies the fields sent onto <paramref name="packaged"/>;
@@ -102,12 +109,10 @@ public static class PackagedProductsApi
         return product;
     }
 
-    /// <summary>Saves the packaged product and moves its batch's updated_on in one transaction: a batch's detail includes its packaged products.</summary>
+    /// <summary>Saves the packaged product and moves its batch's updated_on in the caller's unit of work: a batch's detail includes its packaged products.</summary>
     private static async Task SaveTouchingBatchAsync(AppDb db, Guid batchId, DateTime now, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
         await db.Batches.Where(b => b.Id == batchId).ExecuteUpdateAsync(s => s.SetProperty(b => b.UpdatedOn, now), ct);
-        await tx.CommitAsync(ct);
     }
 }

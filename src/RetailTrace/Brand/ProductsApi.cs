@@ -63,24 +63,26 @@ public static class ProductsApi
         if (form.Errors is { } errors) return errors;
         product.BrandId = brandId!.Value;
         product.UpdatedOn = BrandRules.Now(time);
-        db.Products.Add(product);
-        await db.SaveChangesAsync(ct);
+        await db.InsertAsync(product, ct);
         return Drf.Ok(ProductResponse.From(product), StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> Update(string uuid, HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
         if (!ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
-        var product = await db.Products.FirstOrDefaultAsync(p => p.Id == id && caller.BrandIds.Contains(p.BrandId), ct);
-        if (product is null) return Drf.NotFound();
         var (body, error) = await Drf.ReadObjectAsync(request);
-        if (error is not null) return error;
-        var form = new DrfForm(body!);
-        Apply(form, product, creating: false);
-        if (form.Errors is { } errors) return errors;
-        product.UpdatedOn = BrandRules.Now(time);
-        await db.SaveChangesAsync(ct);
-        return Drf.Ok(ProductResponse.From(product));
+        return await db.InWriteTransactionAsync(async db =>
+        {
+            var product = await db.Products.FirstOrDefaultAsync(p => p.Id == id && caller.BrandIds.Contains(p.BrandId), ct);
+            if (product is null) return Outcome.RolledBack(Drf.NotFound());
+            if (error is not null) return Outcome.RolledBack(error);
+            var form = new DrfForm(body!);
+            Apply(form, product, creating: false);
+            if (form.Errors is { } errors) return Outcome.RolledBack(errors);
+            product.UpdatedOn = BrandRules.Now(time);
+            await db.SaveChangesAsync(ct);
+            return Outcome.Committed(Drf.Ok(ProductResponse.From(product)));
+        }, ct);
     }
 
     /// <summary>Validates the fields in the product object's order and copies the ones sent onto <paramref name="p"/>.</summary>

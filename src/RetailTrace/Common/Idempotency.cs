@@ -53,17 +53,17 @@ public static class Idempotency
             await captured.CopyToAsync(original, context.RequestAborted);
             if (context.Response.StatusCode < 500)
             {
-                await db.IdempotencyRecords.Where(r => r.Id == record.Id).ExecuteUpdateAsync(s => s
+                await db.WriteAsync(db => db.IdempotencyRecords.Where(r => r.Id == record.Id).ExecuteUpdateAsync(s => s
                     .SetProperty(r => r.StatusCode, context.Response.StatusCode)
                     .SetProperty(r => r.ContentType, context.Response.ContentType)
-                    .SetProperty(r => r.ResponseBody, captured.ToArray()), CancellationToken.None);
+                    .SetProperty(r => r.ResponseBody, captured.ToArray()), CancellationToken.None), CancellationToken.None);
                 stored = true;
             }
         }
         finally
         {
             context.Response.Body = original;
-            if (!stored) await db.IdempotencyRecords.Where(r => r.Id == record.Id).ExecuteDeleteAsync(CancellationToken.None);
+            if (!stored) await db.WriteAsync(db => db.IdempotencyRecords.Where(r => r.Id == record.Id).ExecuteDeleteAsync(CancellationToken.None), CancellationToken.None);
         }
     });
 
@@ -81,15 +81,14 @@ public static class Idempotency
         for (var attempt = 0; ; attempt++)
         {
             var record = new IdempotencyRecord { Scope = scope, Key = key, RequestHash = hash, CreatedAt = time.GetUtcNow().UtcDateTime };
-            db.IdempotencyRecords.Add(record);
             try
             {
-                await db.SaveChangesAsync(context.RequestAborted);
+                await db.InsertAsync(record, context.RequestAborted);
                 return record;
             }
             catch (DbUpdateException ex) when (Database.IsUniqueViolation(ex))
             {
-                db.Entry(record).State = EntityState.Detached;
+                // taken: answer for the first request below
             }
             var first = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.Scope == scope && r.Key == key, context.RequestAborted);
             if (first is null)
@@ -112,8 +111,8 @@ public static class Idempotency
                 return null;
             }
             var stale = time.GetUtcNow().UtcDateTime.AddMinutes(-1);
-            var released = await db.IdempotencyRecords.Where(r => r.Id == first.Id && r.StatusCode == 0 && r.CreatedAt < stale)
-                .ExecuteDeleteAsync(context.RequestAborted);
+            var released = await db.WriteAsync(db => db.IdempotencyRecords.Where(r => r.Id == first.Id && r.StatusCode == 0 && r.CreatedAt < stale)
+                .ExecuteDeleteAsync(context.RequestAborted), context.RequestAborted);
             if (released == 0 || attempt > 0)
             {
                 await Reject(context, 409, "A request with this Idempotency-Key is still being processed; retry shortly.");

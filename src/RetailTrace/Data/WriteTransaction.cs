@@ -15,7 +15,10 @@ public readonly record struct Outcome(IResult Result, bool Commit)
 }
 
 /// <summary>
-/// Runs a request's writes as one unit of work that is safe under concurrent requests. The work
+/// Runs a request's writes as one unit of work that is safe under concurrent requests. Every write of
+/// the server is one (<c>WriteAsync</c> and <c>InsertAsync</c> are the short forms): on SQLite a write
+/// beside the group-commit writer waits for the write lock in Microsoft.Data.Sqlite's 150 ms sleeps,
+/// holding a thread-pool thread, for as long as the writer is busy. The work
 /// gets the <see cref="AppDb"/> to write with, which is not always the request's own (SQLite):
 /// callers name that parameter <c>db</c>, shadowing the request's, so it cannot be used by mistake.
 /// <para>SQLite: one writer per database runs the units of work (see <see cref="SqliteGroupCommit"/>).</para>
@@ -57,6 +60,26 @@ public static class WriteTransaction
             }
         }
     }
+
+    /// <summary>A unit of work that always commits and returns a value (a count, a claimed row).</summary>
+    public static async Task<T> WriteAsync<T>(this AppDb db, Func<AppDb, Task<T>> work, CancellationToken ct)
+    {
+        T value = default!;
+        await db.InWriteTransactionAsync(async db =>
+        {
+            value = await work(db); // a re-run after a PostgreSQL deadlock overwrites the rolled-back attempt's value
+            return Outcome.Committed(Results.Empty);
+        }, ct);
+        return value;
+    }
+
+    /// <summary>Inserts one new row as a unit of work; the entity gets its generated values.</summary>
+    public static Task InsertAsync<T>(this AppDb db, T entity, CancellationToken ct) where T : class =>
+        db.WriteAsync(async db =>
+        {
+            db.Add(entity);
+            return await db.SaveChangesAsync(ct);
+        }, ct);
 
     /// <summary>
     /// PostgreSQL: one statement that is its own transaction (no BEGIN, no COMMIT round trip), re-run on a

@@ -147,17 +147,14 @@ public sealed class ExportScheduler(
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var scope = scopes.CreateAsyncScope();
-        ExportRun? claimed = null;
-        await scope.ServiceProvider.GetRequiredService<AppDb>().InWriteTransactionAsync(async db =>
+        return await scope.ServiceProvider.GetRequiredService<AppDb>().WriteAsync<ExportRun?>(async db =>
         {
-            claimed = null; // a rolled-back attempt (PostgreSQL retries a deadlock) claimed nothing
             var run = ExportRun.Claim(dispensaryId, date, now);
             db.ExportRuns.Add(run);
             try
             {
                 await db.SaveChangesAsync(ct);
-                claimed = run;
-                return Outcome.Committed(Results.Empty);
+                return run;
             }
             catch (DbUpdateException ex) when (Database.IsUniqueViolation(ex))
             {
@@ -177,11 +174,9 @@ public sealed class ExportScheduler(
                     .SetProperty(r => r.FinishedAt, (DateTime?)null)
                     .SetProperty(r => r.ObjectKey, (string?)null)
                     .SetProperty(r => r.Error, (string?)null), ct);
-            if (taken > 0)
-                claimed = await db.ExportRuns.AsNoTracking().SingleAsync(r => r.DispensaryId == dispensaryId && r.ExportDate == date && r.LeaseToken == token, ct);
-            return Outcome.Committed(Results.Empty);
+            return taken == 0 ? null
+                : await db.ExportRuns.AsNoTracking().SingleAsync(r => r.DispensaryId == dispensaryId && r.ExportDate == date && r.LeaseToken == token, ct);
         }, ct);
-        return claimed;
     }
 
     /// <summary>Generates the file of a claimed run, publishes it, and marks the run done (or failed, with the
@@ -263,14 +258,8 @@ public sealed class ExportScheduler(
         Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<ExportRun>> setters)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var updated = false;
-        await scope.ServiceProvider.GetRequiredService<AppDb>().InWriteTransactionAsync(async db =>
-        {
-            updated = await db.ExportRuns
-                .Where(r => r.Id == run.Id && r.LeaseToken == run.LeaseToken && r.Status == ExportStatuses.InProgress)
-                .ExecuteUpdateAsync(setters, CancellationToken.None) > 0;
-            return Outcome.Committed(Results.Empty);
-        }, CancellationToken.None);
-        return updated;
+        return await scope.ServiceProvider.GetRequiredService<AppDb>().WriteAsync(async db => await db.ExportRuns
+            .Where(r => r.Id == run.Id && r.LeaseToken == run.LeaseToken && r.Status == ExportStatuses.InProgress)
+            .ExecuteUpdateAsync(setters, CancellationToken.None) > 0, CancellationToken.None);
     }
 }

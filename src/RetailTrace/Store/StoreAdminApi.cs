@@ -35,7 +35,7 @@ public static class StoreAdminApi
         return app;
     }
 
-    private static async Task<IResult> CreateProduct(StoreProductRequest body, AppDb db, TimeProvider time)
+    private static async Task<IResult> CreateProduct(StoreProductRequest body, AppDb db, TimeProvider time, CancellationToken ct)
     {
         var errors = new Admin.Admin.Errors().Require("shop_id", body.ShopId).Require("name", body.Name);
         if (body.Sku is { Length: > 255 }) errors.Add("sku", "At most 255 characters.");
@@ -44,12 +44,11 @@ public static class StoreAdminApi
         if (errors.Any) return errors.Result();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var p = new StoreProduct { Id = ObjectId.NewId(time), CompanyId = shop!.CompanyId, ShopId = shop.Id, Name = body.Name!.Trim(), Sku = body.Sku, Created = now, Modified = now };
-        db.StoreProducts.Add(p);
-        await db.SaveChangesAsync();
+        await db.InsertAsync(p, ct);
         return TypedResults.Created($"/admin/v1/store/products/{p.Id}", new StoreProductResponse(p.Id, p.CompanyId, p.ShopId, p.Name, p.Sku));
     }
 
-    private static async Task<IResult> CreateBatch(HttpRequest request, AppDb db, TimeProvider time)
+    private static async Task<IResult> CreateBatch(HttpRequest request, AppDb db, TimeProvider time, CancellationToken ct)
     {
         JsonObject? body;
         try { body = await JsonNode.ParseAsync(request.Body) as JsonObject; }
@@ -74,12 +73,11 @@ public static class StoreAdminApi
             Created = now, Modified = now, Sku = product.Sku, ProductName = product.Name,
         };
         ProductBatchFields.Apply(body, batch);
-        db.ProductBatches.Add(batch);
-        await db.SaveChangesAsync();
+        await db.InsertAsync(batch, ct);
         return TypedResults.Json(new ProductBatchJson(batch), Blaze.Json, statusCode: 201);
     }
 
-    private static async Task<IResult> SetQuantity(BatchQuantityRequest body, AppDb db, TimeProvider time)
+    private static async Task<IResult> SetQuantity(BatchQuantityRequest body, AppDb db, TimeProvider time, CancellationToken ct)
     {
         var errors = new Admin.Admin.Errors().Require("shop_id", body.ShopId).Require("batch_id", body.BatchId).Require("inventory_id", body.InventoryId);
         long quantity = 0;
@@ -92,7 +90,7 @@ public static class StoreAdminApi
         if (errors.Any) return errors.Result();
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using (var tx = await db.Database.BeginTransactionAsync())
+        return await db.InWriteTransactionAsync(async db =>
         {
             // Upsert first (it takes the row lock); the reservation check runs on the locked row.
             var raised = await db.Database.ExecuteSqlInterpolatedAsync($"""
@@ -100,17 +98,16 @@ public static class StoreAdminApi
                 VALUES ({ObjectId.NewId(time)}, {batch!.CompanyId}, {batch.ShopId}, {batch.ProductId}, {body.InventoryId}, {batch.Id}, {quantity}, 0, {now}, {now})
                 ON CONFLICT (batch_id, inventory_id) DO UPDATE SET quantity = excluded.quantity, modified = excluded.modified
                 WHERE batch_quantities.committed <= excluded.quantity
-                """);
+                """, ct);
             if (raised == 0)
-                return TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "The quantity is below what pending transfers reserve in this room.");
+                return Outcome.RolledBack(TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "The quantity is below what pending transfers reserve in this room."));
             await db.Database.ExecuteSqlInterpolatedAsync($"""
                 UPDATE product_batches SET modified = {now},
                     quantity = (SELECT COALESCE(SUM(q.quantity), 0) FROM batch_quantities q WHERE q.batch_id = {batch.Id})
                 WHERE id = {batch.Id}
-                """);
-            await tx.CommitAsync();
-        }
-        var row = await db.BatchQuantities.AsNoTracking().SingleAsync(x => x.BatchId == batch.Id && x.InventoryId == body.InventoryId);
-        return TypedResults.Json(BatchQuantityView.From(row, batch.PurchasedDate, batch.Archived, batch.Unsellable), Blaze.Json);
+                """, ct);
+            var row = await db.BatchQuantities.AsNoTracking().SingleAsync(x => x.BatchId == batch.Id && x.InventoryId == body.InventoryId, ct);
+            return Outcome.Committed(TypedResults.Json(BatchQuantityView.From(row, batch.PurchasedDate, batch.Archived, batch.Unsellable), Blaze.Json));
+        }, ct);
     }
 }

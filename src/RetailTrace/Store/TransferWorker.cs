@@ -56,11 +56,10 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
         }
     }
 
-    private async Task<bool> ApplyAsync(AppDb db, string id, CancellationToken ct)
+    /// <summary>Applies one transfer as a unit of work; an exception rolls it back whole.</summary>
+    private Task<bool> ApplyAsync(AppDb db, string id, CancellationToken ct) => db.WriteAsync(async db =>
     {
-        db.ChangeTracker.Clear();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var claimed = await db.InventoryTransfers
             .Where(t => t.Id == id && t.Status == TransferStatus.Accepted && t.Processing && !t.CompleteTransfer)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.Processing, false).SetProperty(t => t.CompleteTransfer, true)
@@ -106,9 +105,8 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
                     quantity = (SELECT COALESCE(SUM(q.quantity), 0) FROM batch_quantities q WHERE q.batch_id = {batchId})
                 WHERE id = {batchId}
                 """, ct);
-        await tx.CommitAsync(ct);
         return true;
-    }
+    }, ct);
 
     private static Task<long> QuantityAsync(AppDb db, string batchId, string inventoryId, CancellationToken ct) =>
         db.BatchQuantities.Where(q => q.BatchId == batchId && q.InventoryId == inventoryId).Select(q => q.Quantity).SingleAsync(ct);

@@ -91,7 +91,7 @@ public static class TransfersApi
 
     private sealed record Plan(Inventory From, Inventory To, string EmployeeId, TransferInventoryRequest Request, List<PlannedLog> Logs);
 
-    private static async Task<IResult> Create(HttpRequest request, StoreCaller caller, AppDb db, TimeProvider time)
+    private static async Task<IResult> Create(HttpRequest request, StoreCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
         var (plan, error) = await PlanAsync(request, caller, db);
         if (plan is null) return error!;
@@ -104,28 +104,27 @@ public static class TransfersApi
             DriverId = plan.Request.DriverId, TransactionId = plan.Request.TransactionId, OrderNo = plan.Request.OrderNo,
             ActiveTopUserId = plan.Request.ActiveTopUserId,
         };
-        await using (var tx = await db.Database.BeginTransactionAsync())
+        return await db.InWriteTransactionAsync(async db =>
         {
             // The company's counter row is written first: it numbers the transfer and serializes
             // reservations of concurrent creates, so FIFO allocation reads committed stock.
             transfer.TransferNo = await LockCompanyAsync(db, caller.CompanyId, increment: true);
             var (logs, shortage) = await ReserveAsync(db, plan, transfer.Id, now, time);
-            if (logs is null) return shortage!;
+            if (logs is null) return Outcome.RolledBack(shortage!);
             transfer.Logs = logs;
             db.InventoryTransfers.Add(transfer);
-            await db.SaveChangesAsync();
-            await tx.CommitAsync();
-        }
-        return Blaze.Ok(TransferView.From(transfer));
+            await db.SaveChangesAsync(ct);
+            return Outcome.Committed(Blaze.Ok(TransferView.From(transfer)));
+        }, ct);
     }
 
-    private static async Task<IResult> Replace(string historyId, HttpRequest request, StoreCaller caller, AppDb db, TimeProvider time)
+    private static async Task<IResult> Replace(string historyId, HttpRequest request, StoreCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
         if (!await Visible(db, caller).AnyAsync(t => t.Id == historyId && t.FromShopId == caller.ShopId)) return NotFound();
         var (plan, error) = await PlanAsync(request, caller, db);
         if (plan is null) return error!;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using (var tx = await db.Database.BeginTransactionAsync())
+        return await db.InWriteTransactionAsync(async db =>
         {
             // The counter lock also serializes replacements of the company's transfers, so the old
             // source room read here is the one holding the old reservations.
@@ -145,17 +144,16 @@ public static class TransfersApi
                     .SetProperty(t => t.OrderNo, plan.Request.OrderNo)
                     .SetProperty(t => t.ActiveTopUserId, plan.Request.ActiveTopUserId)
                     .SetProperty(t => t.Modified, now));
-            if (updated == 0) return NotPending("updated");
+            if (updated == 0) return Outcome.RolledBack(NotPending("updated"));
             var old = await db.InventoryTransferLogs.AsNoTracking().Where(l => l.TransferId == historyId).ToListAsync();
             await ReleaseAsync(db, old, oldFrom, now);
             await db.InventoryTransferLogs.Where(l => l.TransferId == historyId).ExecuteDeleteAsync();
             var (logs, shortage) = await ReserveAsync(db, plan, historyId, now, time);
-            if (logs is null) return shortage!;
+            if (logs is null) return Outcome.RolledBack(shortage!);
             db.InventoryTransferLogs.AddRange(logs);
-            await db.SaveChangesAsync();
-            await tx.CommitAsync();
-        }
-        return Blaze.Ok((await LoadAsync(db, caller, historyId))!);
+            await db.SaveChangesAsync(ct);
+            return Outcome.Committed(Blaze.Ok((await LoadAsync(db, caller, historyId))!));
+        }, ct);
     }
 
     private static IResult NotPending(string verb) => Blaze.BadRequest("status", $"Only a PENDING transfer can be {verb}.");
@@ -285,39 +283,41 @@ public static class TransfersApi
 
     // ---- accept / decline ----
 
-    private static async Task<IResult> Accept(string historyId, HttpRequest request, StoreCaller caller, AppDb db, TimeProvider time)
+    private static async Task<IResult> Accept(string historyId, HttpRequest request, StoreCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
         if (!await Visible(db, caller).AnyAsync(t => t.Id == historyId)) return NotFound();
         var (employee, error) = await EmployeeAsync(request, caller, db);
         if (employee is null) return error!;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var accepted = await Visible(db, caller).Where(t => t.Id == historyId && t.Status == TransferStatus.Pending)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.Status, TransferStatus.Accepted).SetProperty(t => t.AcceptByEmployeeId, employee)
-                .SetProperty(t => t.AcceptedDate, now).SetProperty(t => t.Processing, true).SetProperty(t => t.Modified, now));
-        if (accepted == 0) return NotPending("accepted");
-        return Blaze.Ok((await LoadAsync(db, caller, historyId))!);
+        return await db.InWriteTransactionAsync(async db =>
+        {
+            var accepted = await Visible(db, caller).Where(t => t.Id == historyId && t.Status == TransferStatus.Pending)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(t => t.Status, TransferStatus.Accepted).SetProperty(t => t.AcceptByEmployeeId, employee)
+                    .SetProperty(t => t.AcceptedDate, now).SetProperty(t => t.Processing, true).SetProperty(t => t.Modified, now), ct);
+            if (accepted == 0) return Outcome.RolledBack(NotPending("accepted"));
+            return Outcome.Committed(Blaze.Ok((await LoadAsync(db, caller, historyId))!));
+        }, ct);
     }
 
-    private static async Task<IResult> Decline(string historyId, HttpRequest request, StoreCaller caller, AppDb db, TimeProvider time)
+    private static async Task<IResult> Decline(string historyId, HttpRequest request, StoreCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
         if (!await Visible(db, caller).AnyAsync(t => t.Id == historyId)) return NotFound();
         var (employee, error) = await EmployeeAsync(request, caller, db);
         if (employee is null) return error!;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using (var tx = await db.Database.BeginTransactionAsync())
+        return await db.InWriteTransactionAsync(async db =>
         {
             var declined = await Visible(db, caller).Where(t => t.Id == historyId && t.Status == TransferStatus.Pending)
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(t => t.Status, TransferStatus.Declined).SetProperty(t => t.DeclineByEmployeeId, employee)
-                    .SetProperty(t => t.DeclinedDate, now).SetProperty(t => t.Modified, now));
-            if (declined == 0) return NotPending("declined");
-            var fromInventory = await db.InventoryTransfers.Where(t => t.Id == historyId).Select(t => t.FromInventoryId).SingleAsync();
-            var logs = await db.InventoryTransferLogs.AsNoTracking().Where(l => l.TransferId == historyId).ToListAsync();
+                    .SetProperty(t => t.DeclinedDate, now).SetProperty(t => t.Modified, now), ct);
+            if (declined == 0) return Outcome.RolledBack(NotPending("declined"));
+            var fromInventory = await db.InventoryTransfers.Where(t => t.Id == historyId).Select(t => t.FromInventoryId).SingleAsync(ct);
+            var logs = await db.InventoryTransferLogs.AsNoTracking().Where(l => l.TransferId == historyId).ToListAsync(ct);
             await ReleaseAsync(db, logs, fromInventory, now);
-            await tx.CommitAsync();
-        }
-        return Blaze.Ok((await LoadAsync(db, caller, historyId))!);
+            return Outcome.Committed(Blaze.Ok((await LoadAsync(db, caller, historyId))!));
+        }, ct);
     }
 
     private static async Task<(string?, IResult?)> EmployeeAsync(HttpRequest request, StoreCaller caller, AppDb db)

@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RetailTrace.Data;
 
@@ -72,6 +74,7 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
     {
         if (_unavailable is not null) Assert.Skip(_unavailable);
         await using var scope = Services.CreateAsyncScope();
+        using var arranging = SqliteWriteGuard.Arrange();
         return await work(scope.ServiceProvider.GetRequiredService<AppDb>());
     }
 
@@ -88,6 +91,12 @@ public class SqliteApp : AppFixture
 {
     private string? _dir;
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(s => s.ConfigureDbContext<AppDb>(o => o.AddInterceptors(SqliteWriteGuard.Instance)));
+    }
 
     protected override Task<(string?, string?)> PrepareDatabaseAsync()
     {

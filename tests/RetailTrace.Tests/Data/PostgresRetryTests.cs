@@ -1,0 +1,100 @@
+using System.Data.Common;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using RetailTrace.Data;
+using RetailTrace.Tests.Dispensary;
+using RetailTrace.Tests.Infrastructure;
+
+namespace RetailTrace.Tests.Data;
+
+/// <summary>
+/// On a deadlock PostgreSQL rolls the transaction back and the server runs the request's whole unit of
+/// work again. Real deadlocks cannot be timed from a test, so an interceptor answers the first
+/// matching statement with PostgreSQL's deadlock error (40P01) instead of sending it, after the
+/// attempt's earlier statements ran; the request must still apply exactly once.
+/// </summary>
+public sealed class PostgresRetryTests(PostgresApp app) : IClassFixture<PostgresApp>
+{
+    private sealed class DeadlockOnce(string statementContaining) : DbCommandInterceptor
+    {
+        private int _fired;
+        public int Fired => _fired;
+
+        private void Check(DbCommand command)
+        {
+            if (command.CommandText.Contains(statementContaining, StringComparison.Ordinal) && Interlocked.Exchange(ref _fired, 1) == 0)
+                throw new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected);
+        }
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Check(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            Check(command);
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    private async Task<(HttpClient Client, DeadlockOnce Deadlock, IAsyncDisposable Host)> DeadlockingAsync(HttpClient authenticatedAs, string statementContaining)
+    {
+        var deadlock = new DeadlockOnce(statementContaining);
+        var host = app.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.ConfigureDbContext<AppDb>(o => o.AddInterceptors(deadlock))));
+        return (host.ClientAs(authenticatedAs), deadlock, host);
+    }
+
+    private static async Task<List<string>> HistoryAsync(HttpClient dispensary, string lucidId)
+    {
+        var (status, body, raw) = await dispensary.GetJsonAsync($"/api/v1.2/lucidids/{lucidId}/");
+        Assert.True(status == 200, raw);
+        return body!["history"]!.AsArray().Select(e => (string)e!["event"]!).ToList();
+    }
+
+    [Fact]
+    public async Task An_import_whose_write_deadlocks_after_its_claim_runs_again_and_is_recorded_once()
+    {
+        var d = await app.NewDispensaryAsync();
+        var c = await app.MintCaseAsync(3);
+        // The import's write statement comes after the case claim of the same transaction.
+        var (client, deadlock, host) = await DeadlockingAsync(d.Client, "INSERT INTO item_events");
+        await using var _ = host;
+
+        var (status, _, raw) = await client.PostJsonAsync("/api/v1.2/caseids/import/", DispensaryKit.Import(c, 0, "PKG-1"));
+
+        Assert.True(status == 200, raw);
+        Assert.Equal(1, deadlock.Fired);
+        foreach (var id in c.Parts[0].LucidIds)
+        {
+            Assert.Equal("in_inventory", await d.Client.StateAsync(id));
+            Assert.Equal(["minted", "imported"], await HistoryAsync(d.Client, id));
+        }
+    }
+
+    [Fact]
+    public async Task A_sale_whose_statement_deadlocks_runs_again_and_is_recorded_once()
+    {
+        var d = await app.NewDispensaryAsync();
+        var c = await app.MintCaseAsync(2);
+        await d.Client.ImportAsync(c, 0, "PKG-1");
+        var (client, deadlock, host) = await DeadlockingAsync(d.Client, "INSERT INTO retail_transactions");
+        await using var _ = host;
+
+        var (status, _, raw) = await client.PostJsonAsync("/api/v1.2/transactions/complete/", DispensaryKit.Sale("o-1", [.. c.Parts[0].LucidIds]));
+
+        Assert.True(status == 200, raw);
+        Assert.Equal(1, deadlock.Fired);
+        foreach (var id in c.Parts[0].LucidIds)
+        {
+            Assert.Equal("sold", await d.Client.StateAsync(id));
+            Assert.Equal(["minted", "imported", "sold"], await HistoryAsync(d.Client, id));
+        }
+        var sales = await app.WithDbAsync(db => db.RetailTransactions.CountAsync(t => t.OrderId == "o-1", TestContext.Current.CancellationToken));
+        Assert.Equal(1, sales);
+    }
+}

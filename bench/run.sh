@@ -18,6 +18,9 @@ PIDS=()
 # KEEP_WORK=1 keeps the databases, logs and id pools in $WORK for a look afterwards.
 # ONLY=<regex> runs only the load scenarios whose names match (baselines included), prints them and
 # writes no report: the loop for tuning one path, e.g. ONLY='insert|complete' bench/run.sh sqlite 0.02 5.
+# PostgreSQL only: APP_POOL sets Maximum Pool Size of the server and the baselines (default 16: on two
+# cores 16 beat 64 on complete p99, RESULTS.md finding 24); PG_EXTRA adds server settings, e.g.
+# PG_EXTRA='-c log_min_duration_statement=50 -c log_checkpoints=on' with KEEP_WORK=1 to read pg.log.
 # shellcheck source=common.sh
 source "$HERE/common.sh"
 cleanup() {
@@ -31,9 +34,9 @@ command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; 
 build_release
 
 if [ "$PROVIDER" = postgres ]; then
-  PG_OPTS="-c max_connections=200 -c shared_buffers=512MB" start_postgres 5433 retailtrace baseline
-  APP_CS="Host=127.0.0.1;Port=5433;Username=postgres;Database=retailtrace;Maximum Pool Size=64"
-  BASE_CS="Host=127.0.0.1;Port=5433;Username=postgres;Database=baseline;Maximum Pool Size=64"
+  PG_OPTS="-c max_connections=200 -c shared_buffers=512MB ${PG_EXTRA:-}" start_postgres 5433 retailtrace baseline
+  APP_CS="Host=127.0.0.1;Port=5433;Username=postgres;Database=retailtrace;Maximum Pool Size=${APP_POOL:-16}"
+  BASE_CS="Host=127.0.0.1;Port=5433;Username=postgres;Database=baseline;Maximum Pool Size=${APP_POOL:-16}"
 else
   APP_CS="Data Source=$WORK/retailtrace.db"
   BASE_CS="Data Source=$WORK/baseline.db"

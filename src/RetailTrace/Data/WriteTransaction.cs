@@ -121,7 +121,7 @@ public sealed class SqliteGroupCommit(DbContextOptions<AppDb> options, string co
     private const int CacheKib = 64 * 1024;
     private const int InlineCheckpointPages = 10_000;
     private static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromMilliseconds(5);
 
     private readonly BlockingCollection<Unit> _queue = new();
     private readonly Lock _state = new();
@@ -210,7 +210,10 @@ public sealed class SqliteGroupCommit(DbContextOptions<AppDb> options, string co
     /// checkpoint takes no write lock). Left to the writer, every thousandth page made one COMMIT
     /// copy and fsync a thousand pages, and that COMMIT was the p99 of a sale (150–300 ms). The writer
     /// still checkpoints at <see cref="InlineCheckpointPages"/>, which bounds the WAL and restarts
-    /// it; by then the pages are mostly copied.
+    /// it; by then the pages are mostly copied. Every 5 ms, not 100: each checkpoint's fsync of the
+    /// database file then carries a few groups' pages, and a large one delayed the writer's next WAL
+    /// fsync (sale p99 44–53 ms at 100 ms, 21–23 ms at 5 ms, same rate; bench/RESULTS.md, finding 26).
+    /// A PASSIVE checkpoint with nothing to copy returns at once, and the thread ends with the writer.
     /// </summary>
     private static void CheckpointLoop(string connectionString, CancellationToken stop)
     {

@@ -212,7 +212,8 @@ public sealed class SqliteGroupCommit(DbContextOptions<AppDb> options, string co
     /// still checkpoints at <see cref="InlineCheckpointPages"/>, which bounds the WAL and restarts
     /// it; by then the pages are mostly copied. Every 5 ms, not 100: each checkpoint's fsync of the
     /// database file then carries a few groups' pages, and a large one delayed the writer's next WAL
-    /// fsync (sale p99 44–53 ms at 100 ms, 21–23 ms at 5 ms, same rate; bench/RESULTS.md, finding 26).
+    /// fsync (sale p99 44–55 ms at 100 ms, 21–24 ms at 5 ms; with a million units about a fifth fewer
+    /// sales/s, as hot pages are copied more often: bench/RESULTS.md, finding 26).
     /// A PASSIVE checkpoint with nothing to copy returns at once, and the thread ends with the writer.
     /// </summary>
     private static void CheckpointLoop(string connectionString, CancellationToken stop)

@@ -3,7 +3,6 @@ using System.Data.Common;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using RetailTrace.Common;
 using RetailTrace.Data;
@@ -14,7 +13,7 @@ using RetailTrace.Tests.Store;
 namespace RetailTrace.Tests.Common;
 
 /// <summary>Every SQL command the app's DbContexts send (EF queries, SaveChanges and raw SQL alike).</summary>
-public sealed class SqlCommandLog : DbCommandInterceptor
+public sealed class SqlCommandLog : CommandObserver
 {
     private readonly ConcurrentQueue<string> _commands = new();
 
@@ -26,41 +25,7 @@ public sealed class SqlCommandLog : DbCommandInterceptor
     /// <summary>Commands sent since the last <see cref="Clear"/> whose text contains <paramref name="text"/>.</summary>
     public int Containing(string text) => _commands.Count(sql => sql.Contains(text, StringComparison.Ordinal));
 
-    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
-    {
-        _commands.Enqueue(command.CommandText);
-        return result;
-    }
-
-    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-    {
-        _commands.Enqueue(command.CommandText);
-        return ValueTask.FromResult(result);
-    }
-
-    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
-    {
-        _commands.Enqueue(command.CommandText);
-        return result;
-    }
-
-    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    {
-        _commands.Enqueue(command.CommandText);
-        return ValueTask.FromResult(result);
-    }
-
-    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
-    {
-        _commands.Enqueue(command.CommandText);
-        return result;
-    }
-
-    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
-    {
-        _commands.Enqueue(command.CommandText);
-        return ValueTask.FromResult(result);
-    }
+    protected override void Observe(DbCommand command) => _commands.Enqueue(command.CommandText);
 }
 
 /// <summary>

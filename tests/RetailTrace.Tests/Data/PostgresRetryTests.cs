@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RetailTrace.Data;
@@ -18,27 +17,15 @@ namespace RetailTrace.Tests.Data;
 /// </summary>
 public sealed class PostgresRetryTests(PostgresApp app) : IClassFixture<PostgresApp>
 {
-    private sealed class DeadlockOnce(string statementContaining) : DbCommandInterceptor
+    private sealed class DeadlockOnce(string statementContaining) : CommandObserver
     {
         private int _fired;
         public int Fired => _fired;
 
-        private void Check(DbCommand command)
+        protected override void Observe(DbCommand command)
         {
             if (command.CommandText.Contains(statementContaining, StringComparison.Ordinal) && Interlocked.Exchange(ref _fired, 1) == 0)
                 throw new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected);
-        }
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            Check(command);
-            return ValueTask.FromResult(result);
-        }
-
-        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            Check(command);
-            return ValueTask.FromResult(result);
         }
     }
 

@@ -12,7 +12,7 @@ namespace RetailTrace.Tests.Infrastructure;
 /// Microsoft.Data.Sqlite's 150 ms sleeps while the writer is busy. Test code arranging data
 /// (<see cref="AppFixture.WithDbAsync{T}"/>) is let through.
 /// </summary>
-public sealed partial class SqliteWriteGuard : DbCommandInterceptor, IDbTransactionInterceptor
+public sealed partial class SqliteWriteGuard : CommandObserver, IDbTransactionInterceptor
 {
     public static readonly SqliteWriteGuard Instance = new();
     private static readonly AsyncLocal<bool> Arranging = new();
@@ -40,45 +40,9 @@ public sealed partial class SqliteWriteGuard : DbCommandInterceptor, IDbTransact
         throw new InvalidOperationException($"SQLite write outside a unit of work (InWriteTransactionAsync): {what}");
     }
 
-    private static void CheckCommand(DbCommand command)
+    protected override void Observe(DbCommand command)
     {
         if (WriteStatement().IsMatch(command.CommandText)) Check(command.Connection, command.CommandText);
-    }
-
-    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
-    {
-        CheckCommand(command);
-        return result;
-    }
-
-    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-    {
-        CheckCommand(command);
-        return ValueTask.FromResult(result);
-    }
-
-    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
-    {
-        CheckCommand(command);
-        return result;
-    }
-
-    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    {
-        CheckCommand(command);
-        return ValueTask.FromResult(result);
-    }
-
-    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
-    {
-        CheckCommand(command);
-        return result;
-    }
-
-    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
-    {
-        CheckCommand(command);
-        return ValueTask.FromResult(result);
     }
 
     // An explicit transaction on SQLite is BEGIN IMMEDIATE: it takes the write lock like a write.

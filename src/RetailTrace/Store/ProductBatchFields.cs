@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Collections.Frozen;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using RetailTrace.Common;
 using RetailTrace.Data;
 
 namespace RetailTrace.Store;
@@ -61,75 +63,129 @@ public static class ProductBatchFields
     public static readonly HashSet<string> ServerSet = ["id", "companyId", "shopId", "created", "modified", "deleted", "updated", "quantity"];
 
     /// <summary>Documented fields held in columns of <see cref="ProductBatch"/> instead of its document.</summary>
-    private static readonly HashSet<string> Columns =
-        [.. ServerSet, "productId", "status", "purchasedDate", "sku", "productName", "trackPackageLabel", "metrcTagId", "lotId", "archived", "unsellable"];
+    private static readonly HashSet<string> Columns = [.. All.Where(f => ColumnWriter(f.Name) is not null).Select(f => f.Name)];
 
     private static readonly JsonEncodedText[] Names = [.. All.Select(f => JsonEncodedText.Encode(f.Name))];
-    private static readonly FrozenDictionary<string, int> Positions = All.Select((f, i) => (f.Name, i)).ToFrozenDictionary(x => x.Name, x => x.i);
+    private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Positions =
+        All.Select((f, i) => (f.Name, i)).ToFrozenDictionary(x => x.Name, x => x.i).GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly Action<Utf8JsonWriter, ProductBatch>?[] ColumnWriters = [.. All.Select(f => ColumnWriter(f.Name))];
 
-    /// <summary>
-    /// Writes the batch straight to the response (no intermediate JsonObject per row): columns from
-    /// the entity, every other field from its stored document as sent, else the documented default.
-    /// The document is read once into a slot per field (a field lookup per documented field would
-    /// rescan the document ~110 times a row).
-    /// </summary>
-    public static void Write(Utf8JsonWriter w, ProductBatch b)
+    /// <summary>Every field with its documented default, <c>"name":default</c>, in documented order and joined by commas.</summary>
+    private static readonly byte[] DefaultsText;
+    private static readonly int[] DefaultStarts;
+
+    /// <summary>The run of fields [from, to) with their defaults: one slice of <see cref="DefaultsText"/>.</summary>
+    private static ReadOnlySpan<byte> Defaults(int from, int to) =>
+        DefaultsText.AsSpan(DefaultStarts[from], DefaultStarts[to] - 1 - DefaultStarts[from]);
+
+    // Rows are written by a writer of their own that may write a run of "name":value pairs where a
+    // property is expected (SkipValidation), then handed to the caller's writer as one raw value.
+    private static readonly JsonWriterOptions RowWriterOptions = new() { Encoder = Blaze.Json.Encoder, SkipValidation = true };
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_rowBuffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_rowWriter;
+
+    static ProductBatchFields()
     {
-        using var doc = JsonDocument.Parse(b.Document);
-        var stored = ArrayPool<JsonElement>.Shared.Rent(All.Length);
-        var has = ArrayPool<bool>.Shared.Rent(All.Length);
-        try
+        var text = new ArrayBufferWriter<byte>();
+        DefaultStarts = new int[All.Length + 1];
+        for (var i = 0; i < All.Length; i++)
         {
-            Array.Clear(has, 0, All.Length);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object)
-                foreach (var property in doc.RootElement.EnumerateObject())
-                    // A stored null reads as absent (the documented default), as the JsonObject merge did.
-                    if (property.Value.ValueKind != JsonValueKind.Null && Positions.TryGetValue(property.Name, out var at)) { stored[at] = property.Value; has[at] = true; }
-            w.WriteStartObject();
-            for (var i = 0; i < All.Length; i++)
+            DefaultStarts[i] = text.WrittenCount;
+            using (var w = new Utf8JsonWriter(text, RowWriterOptions))
             {
                 w.WritePropertyName(Names[i]);
-                if (!WriteColumn(w, b, All[i].Name))
-                {
-                    if (has[i]) stored[i].WriteTo(w);
-                    else WriteDefault(w, All[i]);
-                }
+                WriteDefault(w, All[i]);
             }
+            text.Write(","u8);
+        }
+        DefaultStarts[All.Length] = text.WrittenCount;
+        DefaultsText = text.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the batch as one JSON object: columns from the entity, every other field from its stored
+    /// document as sent, else the documented default. Most of the ~110 document fields of a row are
+    /// defaults, and each run of them between two written fields is copied as precomputed text: a row
+    /// costs a write per column and per stored field, not one per documented field.
+    /// </summary>
+    public static void Write(Utf8JsonWriter writer, ProductBatch b)
+    {
+        var buffer = t_rowBuffer ??= new ArrayBufferWriter<byte>(4096);
+        var w = t_rowWriter ??= new Utf8JsonWriter(buffer, RowWriterOptions);
+        buffer.ResetWrittenCount();
+        w.Reset(buffer);
+        var document = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(b.Document.Length));
+        try
+        {
+            Span<Range> stored = stackalloc Range[All.Length];
+            var length = Encoding.UTF8.GetBytes(b.Document, document);
+            ReadStored(document.AsSpan(0, length), stored);
+            w.WriteStartObject();
+            var run = 0; // first field of the defaulted run not yet written
+            for (var i = 0; i < All.Length; i++)
+            {
+                var column = ColumnWriters[i];
+                if (column is null && stored[i].Equals(default(Range))) continue;
+                if (run < i) w.WriteRawValue(Defaults(run, i), skipInputValidation: true);
+                w.WritePropertyName(Names[i]);
+                if (column is not null) column(w, b);
+                else w.WriteRawValue(document.AsSpan(0, length)[stored[i]], skipInputValidation: true);
+                run = i + 1;
+            }
+            if (run < All.Length) w.WriteRawValue(Defaults(run, All.Length), skipInputValidation: true);
             w.WriteEndObject();
+            w.Flush();
+            writer.WriteRawValue(buffer.WrittenSpan, skipInputValidation: true);
         }
         finally
         {
-            ArrayPool<JsonElement>.Shared.Return(stored, clearArray: true);
-            ArrayPool<bool>.Shared.Return(has);
+            ArrayPool<byte>.Shared.Return(document);
         }
     }
 
-    private static bool WriteColumn(Utf8JsonWriter w, ProductBatch b, string field)
+    /// <summary>
+    /// Where each documented field's value is in the stored document (our own compact JSON). A stored
+    /// null reads as absent, so the documented default is written, as the JsonObject merge always did.
+    /// </summary>
+    private static void ReadStored(ReadOnlySpan<byte> document, Span<Range> stored)
     {
-        switch (field)
+        var reader = new Utf8JsonReader(document);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return;
+        Span<char> name = stackalloc char[64];
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            case "id": w.WriteStringValue(b.Id); break;
-            case "companyId": w.WriteStringValue(b.CompanyId); break;
-            case "shopId": w.WriteStringValue(b.ShopId); break;
-            case "created": w.WriteNumberValue(b.Created); break;
-            case "modified": w.WriteNumberValue(b.Modified); break;
-            case "deleted": w.WriteBooleanValue(b.Deleted); break;
-            case "updated": w.WriteBooleanValue(false); break;
-            case "productId": w.WriteStringValue(b.ProductId); break;
-            case "quantity": w.WriteNumberValue(Qty.ToDecimal(b.Quantity)); break;
-            case "sku": WriteNullable(w, b.Sku); break;
-            case "purchasedDate": if (b.PurchasedDate is { } purchased) w.WriteNumberValue(purchased); else w.WriteNullValue(); break;
-            case "status": w.WriteStringValue(b.Status); break;
-            case "productName": WriteNullable(w, b.ProductName); break;
-            case "trackPackageLabel": WriteNullable(w, b.TrackPackageLabel); break;
-            case "metrcTagId": WriteNullable(w, b.MetrcTagId); break;
-            case "lotId": WriteNullable(w, b.LotId); break;
-            case "archived": w.WriteBooleanValue(b.Archived); break;
-            case "unsellable": w.WriteBooleanValue(b.Unsellable); break;
-            default: return false;
+            var at = -1;
+            var known = reader.ValueSpan.Length <= name.Length && !reader.ValueIsEscaped
+                && Positions.TryGetValue(name[..Encoding.UTF8.GetChars(reader.ValueSpan, name)], out at);
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            if (known && reader.TokenType != JsonTokenType.Null) stored[at] = start..(int)reader.BytesConsumed;
         }
-        return true;
     }
+
+    private static Action<Utf8JsonWriter, ProductBatch>? ColumnWriter(string field) => field switch
+    {
+        "id" => (w, b) => w.WriteStringValue(b.Id),
+        "companyId" => (w, b) => w.WriteStringValue(b.CompanyId),
+        "shopId" => (w, b) => w.WriteStringValue(b.ShopId),
+        "created" => (w, b) => w.WriteNumberValue(b.Created),
+        "modified" => (w, b) => w.WriteNumberValue(b.Modified),
+        "deleted" => (w, b) => w.WriteBooleanValue(b.Deleted),
+        "updated" => (w, _) => w.WriteBooleanValue(false),
+        "productId" => (w, b) => w.WriteStringValue(b.ProductId),
+        "quantity" => (w, b) => w.WriteNumberValue(Qty.ToDecimal(b.Quantity)),
+        "sku" => (w, b) => WriteNullable(w, b.Sku),
+        "purchasedDate" => (w, b) => { if (b.PurchasedDate is { } purchased) w.WriteNumberValue(purchased); else w.WriteNullValue(); },
+        "status" => (w, b) => w.WriteStringValue(b.Status),
+        "productName" => (w, b) => WriteNullable(w, b.ProductName),
+        "trackPackageLabel" => (w, b) => WriteNullable(w, b.TrackPackageLabel),
+        "metrcTagId" => (w, b) => WriteNullable(w, b.MetrcTagId),
+        "lotId" => (w, b) => WriteNullable(w, b.LotId),
+        "archived" => (w, b) => w.WriteBooleanValue(b.Archived),
+        "unsellable" => (w, b) => w.WriteBooleanValue(b.Unsellable),
+        _ => null,
+    };
 
     private static void WriteNullable(Utf8JsonWriter w, string? value)
     {

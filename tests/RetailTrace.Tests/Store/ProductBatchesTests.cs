@@ -69,6 +69,33 @@ public abstract class ProductBatchesTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Stored_fields_are_written_as_sent_at_either_end_of_the_object_and_a_stored_null_reads_as_the_default()
+    {
+        var store = await app.NewStoreAsync();
+        var product = await app.ProductAsync(store.ShopId, "Blue Dream", "BD-1");
+        const string vendor = "Bob's \"<Farm>\" & Söhne\n\u2028";
+        var created = await app.BatchAsync(store.ShopId, product, new JsonObject
+        {
+            ["weightType"] = "UNIT", ["complianceSampleChecked"] = true, ["vendorName"] = vendor, ["cost"] = null, ["unitWeightType"] = null,
+            ["potencyAmount"] = new JsonObject { ["thc"] = new JsonArray(1, 2.50, "x"), ["empty"] = new JsonObject() }, ["totalExciseTax"] = 1e-3,
+        });
+
+        var (status, body, raw) = await store.Client.GetJsonAsync($"{Base}?batchId={created["id"]}");
+        Assert.Equal(200, status);
+        var batch = body!["values"]![0]!.AsObject();
+        Assert.Equal(ProductBatchFields.All.Select(f => f.Name), batch.Select(p => p.Key));
+        Assert.Equal("UNIT", (string)batch["weightType"]!);
+        Assert.True((bool)batch["complianceSampleChecked"]!);
+        Assert.Equal(vendor, (string)batch["vendorName"]!);
+        Assert.Null(batch["cost"]);
+        Assert.Equal("NONE", (string)batch["unitWeightType"]!);
+        Assert.Equal("""{"thc":[1,2.5,"x"],"empty":{}}""", batch["potencyAmount"].Json());
+        Assert.Equal("0.001", batch["totalExciseTax"].Json());
+        Assert.Contains("""Bob\u0027s \u0022\u003CFarm\u003E\u0022 \u0026 S\u00F6hne\n\u2028""", raw);
+        Assert.Equal(created.ToJsonString(), batch.ToJsonString());
+    }
+
+    [Fact]
     public async Task Unknown_batch_id_gives_an_empty_search_result_and_wins_over_filters()
     {
         var store = await app.NewStoreAsync();

@@ -12,7 +12,7 @@ RAW_S=$(field seconds "$RAW"); RAW_PEAK=$(field peak_mib "$RAW"); RAW_ROWS=$(fie
 GEN_S=$(field seconds "$GEN"); GEN_PEAK=$(field peak_mib "$GEN"); GEN_ROWS=$(field rows "$GEN")
 INSERT=$(get baseline_insert 2); MEMORY=$(get baseline_store_page_from_memory 2)
 {
-  echo "## $PROVIDER, scale $SCALE ($(date -u +%Y-%m-%d), commit $(git -C "$HERE" rev-parse --short HEAD)$(git -C "$HERE" diff --quiet HEAD -- ../src || echo "+changes"), ${DURATION}s per load run, wrk -t2 -c32)"
+  echo "## $PROVIDER, scale $SCALE ($(date -u +%Y-%m-%d), commit $(git -C "$HERE" rev-parse --short HEAD)$(git -C "$HERE" diff --quiet HEAD -- ../src || echo "+changes"), ${DURATION}s per load run after ${WARMUP:-0}s of warm-up, wrk -t2 -c32)"
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB; server, baselines and wrk on 127.0.0.1. Seeding (APIs + bulk rows through the server's EF model) took ${SEED_S%.*} s. Load average (1/5/15 min) at start: $LOAD_START; at end: $LOAD_END."
   echo

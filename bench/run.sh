@@ -6,15 +6,17 @@ set -euo pipefail
 PROVIDER=${1:-sqlite}
 SCALE=${2:-1.0}
 DURATION=${3:-10}
+WARMUP=${WARMUP:-5}
 CONNECTIONS=32
 THREADS=2
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 WORK=$(mktemp -d /tmp/rt-bench-XXXXXX)
-export LUA_DIR="$HERE/lua" POOL_DIR="$WORK/pools" THREADS RUN_ID="r$(date +%s)"
+export LUA_DIR="$HERE/lua" POOL_DIR="$WORK/pools" THREADS WARMUP RUN_ID="r$(date +%s)"
 ADMIN_TOKEN=bench-admin-token
 APP_PORT=5100 BASE_PORT=5101
 PIDS=()
+# WARMUP=<seconds> (default 5) of unmeasured load precede every measured run.
 # KEEP_WORK=1 keeps the databases, logs and id pools in $WORK for a look afterwards.
 # ONLY=<regex> runs only the load scenarios whose names match (baselines included), prints them and
 # writes no report: the loop for tuning one path, e.g. ONLY='insert|complete' bench/run.sh sqlite 0.02 5.
@@ -49,6 +51,10 @@ RESULTS="$WORK/results.tsv"
 load() { # name pid url script [extra env...]
   local name=$1 pid=$2 url=$3 script=$4; shift 4
   if [ -n "${ONLY:-}" ] && ! [[ $name =~ $ONLY ]]; then return 0; fi
+  # Warm-up, not measured: a fresh process runs its first seconds on unoptimized (tier-0) code, and
+  # the JIT's background compiles compete with the load for the two cores. Pools are read from
+  # their other end and order ids get their own prefix, so the measured run sells fresh units.
+  env "$@" RUN_ID="w$RUN_ID" POOL_FROM_END=1 wrk -t$THREADS -c$CONNECTIONS -d${WARMUP}s -s "$LUA_DIR/$script" "$url" >/dev/null
   peak_reset "$pid"
   local line; line=$(env "$@" wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s "$LUA_DIR/$script" "$url" | grep '^RESULT')
   local rps p50 p99 errs

@@ -22,4 +22,12 @@ function load_pool(path, nthreads)
   return lines
 end
 
+-- The pool line of the n-th request (cycling); a warm-up (POOL_FROM_END) takes them from the other end.
+local from_end = os.getenv("POOL_FROM_END") ~= nil
+function pick(n, size)
+  local i = ((n - 1) % size) + 1
+  if from_end then return size + 1 - i end
+  return i
+end
+
 done = function(summary, latency, requests) report(summary, latency) end

@@ -6,7 +6,7 @@ local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Be
 function init(args) lines = load_pool(os.getenv("POOL_DIR") .. "/complete_pool.txt", tonumber(os.getenv("THREADS"))) end
 request = function()
   counter = counter + 1
-  local items = lines[((counter - 1) % #lines) + 1]
+  local items = lines[pick(counter, #lines)]
   return wrk.format("POST", "/api/v1.2/transactions/complete/", headers,
     '{"performed_at":"2024-06-01T12:00:00Z","order_id":"' .. run .. '-' .. tid .. '-' .. counter .. '","items":[' .. items .. ']}')
 end

@@ -6,7 +6,7 @@ local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Be
 function init(args) lines = load_pool(os.getenv("POOL_DIR") .. "/import_pool.txt", tonumber(os.getenv("THREADS"))) end
 request = function()
   counter = counter + 1
-  local line = lines[((counter - 1) % #lines) + 1]
+  local line = lines[pick(counter, #lines)]
   local round = math.floor((counter - 1) / #lines)
   local case_uuid, pp = line:match("(%S+) (%S+)")
   return wrk.format("POST", "/api/v1.2/caseids/import/", headers,

@@ -16,7 +16,7 @@ export LUA_DIR="$HERE/lua" POOL_DIR="$WORK/pools" THREADS WARMUP RUN_ID="r$(date
 ADMIN_TOKEN=bench-admin-token
 APP_PORT=5100 BASE_PORT=5101
 PIDS=()
-# WARMUP=<seconds> (default 5) of unmeasured load precede every measured run.
+# WARMUP=<seconds> (default 5, 0 for none) of unmeasured load precede every measured run.
 # KEEP_WORK=1 keeps the databases, logs and id pools in $WORK for a look afterwards.
 # ONLY=<regex> runs only the load scenarios whose names match (baselines included), prints them and
 # writes no report: the loop for tuning one path, e.g. ONLY='insert|complete' bench/run.sh sqlite 0.02 5.
@@ -54,7 +54,9 @@ load() { # name pid url script [extra env...]
   # Warm-up, not measured: a fresh process runs its first seconds on unoptimized (tier-0) code, and
   # the JIT's background compiles compete with the load for the two cores. Pools are read from
   # their other end and order ids get their own prefix, so the measured run sells fresh units.
-  env "$@" RUN_ID="w$RUN_ID" POOL_FROM_END=1 wrk -t$THREADS -c$CONNECTIONS -d${WARMUP}s -s "$LUA_DIR/$script" "$url" >/dev/null
+  if [ "$WARMUP" != 0 ]; then
+    env "$@" RUN_ID="w$RUN_ID" POOL_FROM_END=1 wrk -t$THREADS -c$CONNECTIONS -d${WARMUP}s -s "$LUA_DIR/$script" "$url" >/dev/null
+  fi
   peak_reset "$pid"
   local line; line=$(env "$@" wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s "$LUA_DIR/$script" "$url" | grep '^RESULT')
   local rps p50 p99 errs

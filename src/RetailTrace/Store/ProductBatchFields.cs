@@ -104,7 +104,7 @@ public static class ProductBatchFields
 
     /// <summary>
     /// Writes the batch as one JSON object: columns from the entity, every other field from its stored
-    /// document as sent, else the documented default. Most of the ~110 document fields of a row are
+    /// document as sent, else the documented default. Most of the ~100 document fields of a row are
     /// defaults, and each run of them between two written fields is copied as precomputed text: a row
     /// costs a write per column and per stored field, not one per documented field.
     /// </summary>

@@ -118,8 +118,8 @@ public static class ProductBatchFields
         try
         {
             Span<Range> stored = stackalloc Range[All.Length];
-            var length = Encoding.UTF8.GetBytes(b.Document, document);
-            ReadStored(document.AsSpan(0, length), stored);
+            var json = document.AsSpan(0, Encoding.UTF8.GetBytes(b.Document, document));
+            ReadStored(json, stored);
             w.WriteStartObject();
             var run = 0; // first field of the defaulted run not yet written
             for (var i = 0; i < All.Length; i++)
@@ -129,7 +129,7 @@ public static class ProductBatchFields
                 if (run < i) w.WriteRawValue(Defaults(run, i), skipInputValidation: true);
                 w.WritePropertyName(Names[i]);
                 if (column is not null) column(w, b);
-                else w.WriteRawValue(document.AsSpan(0, length)[stored[i]], skipInputValidation: true);
+                else w.WriteRawValue(json[stored[i]], skipInputValidation: true);
                 run = i + 1;
             }
             if (run < All.Length) w.WriteRawValue(Defaults(run, All.Length), skipInputValidation: true);

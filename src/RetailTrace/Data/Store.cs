@@ -40,9 +40,10 @@ public class StoreProduct
 }
 
 /// <summary>
-/// A product batch. The fields the API filters, sorts or computes on are columns; every other
-/// documented ProductBatch field is kept verbatim in <see cref="Document"/> (a JSON object) and
-/// merged back on output (Store/ProductBatchFields).
+/// A product batch. <see cref="Document"/> (a JSON object) holds every documented ProductBatch field
+/// fixed at creation, as sent or set then; the output is written from it and the live columns
+/// (<see cref="Modified"/>, <see cref="Quantity"/>, <see cref="Deleted"/>). The fields the API filters,
+/// sorts or copies on are also columns, written once with the document (Store/ProductBatchFields).
 /// </summary>
 public class ProductBatch
 {

@@ -62,13 +62,20 @@ public static class ProductBatchFields
     /// <summary>Set by the server, never taken from input: identity, tenancy, timestamps, and the quantity kept from the rooms' stock.</summary>
     public static readonly HashSet<string> ServerSet = ["id", "companyId", "shopId", "created", "modified", "deleted", "updated", "quantity"];
 
-    /// <summary>Documented fields held in columns of <see cref="ProductBatch"/> instead of its document.</summary>
-    private static readonly HashSet<string> Columns = [.. All.Where(f => ColumnWriter(f.Name) is not null).Select(f => f.Name)];
+    /// <summary>
+    /// Fields that change after a batch is created, or never vary: written from the row's columns on
+    /// every read. Every other field is fixed at creation and written from the batch's document.
+    /// </summary>
+    private static readonly HashSet<string> Live = [.. All.Where(f => LiveWriter(f.Name) is not null).Select(f => f.Name)];
+
+    /// <summary>Fixed fields that are also columns of <see cref="ProductBatch"/>, for SQL to filter, sort and copy on.</summary>
+    private static readonly HashSet<string> Columns = ["id", "companyId", "shopId", "created", "productId", "status", "purchasedDate",
+        "sku", "productName", "trackPackageLabel", "metrcTagId", "lotId", "archived", "unsellable"];
 
     private static readonly JsonEncodedText[] Names = [.. All.Select(f => JsonEncodedText.Encode(f.Name))];
     private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Positions =
         All.Select((f, i) => (f.Name, i)).ToFrozenDictionary(x => x.Name, x => x.i).GetAlternateLookup<ReadOnlySpan<char>>();
-    private static readonly Action<Utf8JsonWriter, ProductBatch>?[] ColumnWriters = [.. All.Select(f => ColumnWriter(f.Name))];
+    private static readonly Action<Utf8JsonWriter, ProductBatchJson>?[] LiveWriters = [.. All.Select(f => LiveWriter(f.Name))];
 
     /// <summary>Every field with its documented default, <c>"name":default</c>, in documented order and joined by commas.</summary>
     private static readonly byte[] DefaultsText;
@@ -103,12 +110,12 @@ public static class ProductBatchFields
     }
 
     /// <summary>
-    /// Writes the batch as one JSON object: columns from the entity, every other field from its stored
-    /// document as sent, else the documented default. Most of the ~100 document fields of a row are
-    /// defaults, and each run of them between two written fields is copied as precomputed text: a row
-    /// costs a write per column and per stored field, not one per documented field.
+    /// Writes the batch as one JSON object: the live fields from its columns, every other field from its
+    /// stored document as stored, else the documented default. Most of a row's 120 fields are defaults,
+    /// and each run of them between two written fields is copied as precomputed text: a row costs a
+    /// write per live and per stored field, not one per documented field.
     /// </summary>
-    public static void Write(Utf8JsonWriter writer, ProductBatch b)
+    public static void Write(Utf8JsonWriter writer, ProductBatchJson b)
     {
         var buffer = t_rowBuffer ??= new ArrayBufferWriter<byte>(4096);
         var w = t_rowWriter ??= new Utf8JsonWriter(buffer, RowWriterOptions);
@@ -124,11 +131,11 @@ public static class ProductBatchFields
             var run = 0; // first field of the defaulted run not yet written
             for (var i = 0; i < All.Length; i++)
             {
-                var column = ColumnWriters[i];
-                if (column is null && stored[i].Equals(default(Range))) continue;
+                var live = LiveWriters[i];
+                if (live is null && stored[i].Equals(default(Range))) continue;
                 if (run < i) w.WriteRawValue(Defaults(run, i), skipInputValidation: true);
                 w.WritePropertyName(Names[i]);
-                if (column is not null) column(w, b);
+                if (live is not null) live(w, b);
                 else w.WriteRawValue(json[stored[i]], skipInputValidation: true);
                 run = i + 1;
             }
@@ -151,47 +158,62 @@ public static class ProductBatchFields
     {
         var reader = new Utf8JsonReader(document);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return;
-        Span<char> name = stackalloc char[64];
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        var shape = t_lastShape ??= new int[All.Length];
+        for (var k = 0; reader.Read() && reader.TokenType == JsonTokenType.PropertyName; k++)
         {
-            var at = -1;
-            var known = reader.ValueSpan.Length <= name.Length && !reader.ValueIsEscaped
-                && Positions.TryGetValue(name[..Encoding.UTF8.GetChars(reader.ValueSpan, name)], out at);
+            var at = FieldAt(ref reader, shape, k);
             reader.Read();
             var start = (int)reader.TokenStartIndex;
             reader.Skip();
-            if (known && reader.TokenType != JsonTokenType.Null) stored[at] = start..(int)reader.BytesConsumed;
+            if (at >= 0 && reader.TokenType != JsonTokenType.Null) stored[at] = start..(int)reader.BytesConsumed;
         }
     }
 
-    private static Action<Utf8JsonWriter, ProductBatch>? ColumnWriter(string field) => field switch
+    // The fields of the last document read on this thread, by their place in it. A shop's documents
+    // mostly store the same fields in the same order, so the k-th name is usually found by comparing
+    // its bytes with the k-th name of the last document, before any dictionary lookup.
+    [ThreadStatic] private static int[]? t_lastShape;
+
+    /// <summary>The documented position of the property name under the reader, or -1 for a name not documented.</summary>
+    private static int FieldAt(ref Utf8JsonReader reader, int[] shape, int k)
     {
-        "id" => (w, b) => w.WriteStringValue(b.Id),
-        "companyId" => (w, b) => w.WriteStringValue(b.CompanyId),
-        "shopId" => (w, b) => w.WriteStringValue(b.ShopId),
-        "created" => (w, b) => w.WriteNumberValue(b.Created),
+        if (reader.ValueIsEscaped) return -1;
+        var name = reader.ValueSpan;
+        if (k < shape.Length && name.SequenceEqual(Names[shape[k]].EncodedUtf8Bytes)) return shape[k];
+        Span<char> chars = stackalloc char[64];
+        var at = name.Length <= chars.Length && Positions.TryGetValue(chars[..Encoding.UTF8.GetChars(name, chars)], out var found) ? found : -1;
+        if (k < shape.Length && at >= 0) shape[k] = at;
+        return at;
+    }
+
+    private static Action<Utf8JsonWriter, ProductBatchJson>? LiveWriter(string field) => field switch
+    {
         "modified" => (w, b) => w.WriteNumberValue(b.Modified),
         "deleted" => (w, b) => w.WriteBooleanValue(b.Deleted),
         "updated" => (w, _) => w.WriteBooleanValue(false),
-        "productId" => (w, b) => w.WriteStringValue(b.ProductId),
         "quantity" => (w, b) => w.WriteNumberValue(Qty.ToDecimal(b.Quantity)),
-        "sku" => (w, b) => WriteNullable(w, b.Sku),
-        "purchasedDate" => (w, b) => { if (b.PurchasedDate is { } purchased) w.WriteNumberValue(purchased); else w.WriteNullValue(); },
-        "status" => (w, b) => w.WriteStringValue(b.Status),
-        "productName" => (w, b) => WriteNullable(w, b.ProductName),
-        "trackPackageLabel" => (w, b) => WriteNullable(w, b.TrackPackageLabel),
-        "metrcTagId" => (w, b) => WriteNullable(w, b.MetrcTagId),
-        "lotId" => (w, b) => WriteNullable(w, b.LotId),
-        "archived" => (w, b) => w.WriteBooleanValue(b.Archived),
-        "unsellable" => (w, b) => w.WriteBooleanValue(b.Unsellable),
         _ => null,
     };
 
-    private static void WriteNullable(Utf8JsonWriter w, string? value)
+    /// <summary>The value of a fixed field held in a column: from the entity, null when the column is.</summary>
+    private static JsonNode? ColumnValue(ProductBatch b, string field) => field switch
     {
-        if (value is null) w.WriteNullValue();
-        else w.WriteStringValue(value);
-    }
+        "id" => b.Id,
+        "companyId" => b.CompanyId,
+        "shopId" => b.ShopId,
+        "created" => b.Created,
+        "productId" => b.ProductId,
+        "status" => b.Status,
+        "purchasedDate" => b.PurchasedDate,
+        "sku" => b.Sku,
+        "productName" => b.ProductName,
+        "trackPackageLabel" => b.TrackPackageLabel,
+        "metrcTagId" => b.MetrcTagId,
+        "lotId" => b.LotId,
+        "archived" => b.Archived,
+        "unsellable" => b.Unsellable,
+        _ => throw new ArgumentOutOfRangeException(nameof(field), field, "Not a column of a product batch."),
+    };
 
     private static void WriteDefault(Utf8JsonWriter w, Field f)
     {
@@ -229,13 +251,12 @@ public static class ProductBatchFields
         return errors;
     }
 
-    /// <summary>Fills <paramref name="batch"/> from a validated body: column fields into columns, the rest into the document.</summary>
+    /// <summary>Fills <paramref name="batch"/> from a validated body: its column fields, then its document (<see cref="SetDocument"/>).</summary>
     public static void Apply(JsonObject body, ProductBatch batch)
     {
-        var doc = new JsonObject();
         foreach (var f in All)
         {
-            if (ServerSet.Contains(f.Name) || f.Name == "productId" || body[f.Name] is not { } v) continue;
+            if (ServerSet.Contains(f.Name) || !Columns.Contains(f.Name) || body[f.Name] is not { } v) continue;
             switch (f.Name)
             {
                 case "status": batch.Status = v.GetValue<string>(); break;
@@ -247,16 +268,39 @@ public static class ProductBatchFields
                 case "lotId": batch.LotId = v.GetValue<string>(); break;
                 case "archived": batch.Archived = v.GetValue<bool>(); break;
                 case "unsellable": batch.Unsellable = v.GetValue<bool>(); break;
-                default: doc[f.Name] = v.DeepClone(); break;
             }
+        }
+        SetDocument(batch, body);
+    }
+
+    /// <summary>
+    /// Sets the batch's document to every field fixed at its creation, in documented order: the column
+    /// fields from the entity, the others from <paramref name="fields"/> (a validated body, or the document
+    /// of the batch a copy is made from). Nulls and absent fields are left out: they read as the default.
+    /// A page then reads a batch's document and its live columns, not all of its columns.
+    /// </summary>
+    public static void SetDocument(ProductBatch batch, JsonObject fields)
+    {
+        var doc = new JsonObject();
+        foreach (var f in All)
+        {
+            if (Live.Contains(f.Name)) continue;
+            var value = Columns.Contains(f.Name) ? ColumnValue(batch, f.Name) : fields[f.Name]?.DeepClone();
+            if (value is not null) doc[f.Name] = value;
         }
         batch.Document = doc.ToJsonString();
     }
 }
 
-/// <summary>A product batch on the wire: serializes through <see cref="ProductBatchFields.Write"/>.</summary>
+/// <summary>
+/// A product batch on the wire: its document and live columns, all a page reads of a row. Serializes
+/// through <see cref="ProductBatchFields.Write"/>.
+/// </summary>
 [JsonConverter(typeof(ProductBatchJsonConverter))]
-public sealed record ProductBatchJson(ProductBatch Batch);
+public sealed record ProductBatchJson(string Document, long Modified, long Quantity, bool Deleted)
+{
+    public static ProductBatchJson From(ProductBatch b) => new(b.Document, b.Modified, b.Quantity, b.Deleted);
+}
 
 public sealed class ProductBatchJsonConverter : JsonConverter<ProductBatchJson>
 {
@@ -264,5 +308,5 @@ public sealed class ProductBatchJsonConverter : JsonConverter<ProductBatchJson>
         throw new NotSupportedException("Product batches are only written.");
 
     public override void Write(Utf8JsonWriter writer, ProductBatchJson value, JsonSerializerOptions options) =>
-        ProductBatchFields.Write(writer, value.Batch);
+        ProductBatchFields.Write(writer, value);
 }

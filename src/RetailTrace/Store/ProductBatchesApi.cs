@@ -89,8 +89,10 @@ public static class ProductBatchesApi
     /// </summary>
     private static async Task<SearchResult<ProductBatchJson>> PageAsync(IQueryable<ProductBatch> query, int offset, int size, IQueryable<long>? keptTotal = null)
     {
-        var page = query.OrderByDescending(b => b.Modified).ThenByDescending(b => b.Id).Skip(offset).Take(size);
-        List<ProductBatch> rows;
+        // A row is read as its document and live columns: everything the wire object is written from.
+        var page = query.OrderByDescending(b => b.Modified).ThenByDescending(b => b.Id).Skip(offset).Take(size)
+            .Select(b => new ProductBatchJson(b.Document, b.Modified, b.Quantity, b.Deleted));
+        List<ProductBatchJson> rows;
         long total;
         if (keptTotal is null)
         {
@@ -103,6 +105,6 @@ public static class ProductBatchesApi
             rows = withTotal.ConvertAll(x => x.Batch);
             total = withTotal.Count > 0 ? withTotal[0].Total : await keptTotal.FirstOrDefaultAsync();
         }
-        return new SearchResult<ProductBatchJson>(rows.Select(b => new ProductBatchJson(b)).ToList(), offset, size, total);
+        return new SearchResult<ProductBatchJson>(rows, offset, size, total);
     }
 }

@@ -74,7 +74,7 @@ public static class StoreAdminApi
         };
         ProductBatchFields.Apply(body, batch);
         await db.InsertAsync(batch, ct);
-        return TypedResults.Json(new ProductBatchJson(batch), Blaze.Json, statusCode: 201);
+        return TypedResults.Json(ProductBatchJson.From(batch), Blaze.Json, statusCode: 201);
     }
 
     private static async Task<IResult> SetQuantity(BatchQuantityRequest body, AppDb db, TimeProvider time, CancellationToken ct)

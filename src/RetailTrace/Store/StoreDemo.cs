@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
@@ -20,12 +21,17 @@ public static class StoreDemo
             {
                 Id = ObjectId.NewId(time), CompanyId = shop.CompanyId, ShopId = shop.Id, Name = name, Sku = sku, Created = now, Modified = now,
             };
-            ProductBatch Batch(StoreProduct p, string lot, long purchased, string status) => new()
+            ProductBatch Batch(StoreProduct p, string lot, long purchased, string status)
             {
-                Id = ObjectId.NewId(time), CompanyId = shop.CompanyId, ShopId = shop.Id, ProductId = p.Id, Status = status,
-                Created = now, Modified = now, PurchasedDate = purchased, Sku = p.Sku, ProductName = p.Name, LotId = lot,
-                TrackPackageLabel = "PKG-" + lot, Document = """{"thc":21.4,"cbd":0.3,"trackTraceSystem":"METRC"}""",
-            };
+                var batch = new ProductBatch
+                {
+                    Id = ObjectId.NewId(time), CompanyId = shop.CompanyId, ShopId = shop.Id, ProductId = p.Id, Status = status,
+                    Created = now, Modified = now, PurchasedDate = purchased, Sku = p.Sku, ProductName = p.Name, LotId = lot,
+                    TrackPackageLabel = "PKG-" + lot,
+                };
+                ProductBatchFields.SetDocument(batch, new JsonObject { ["thc"] = 21.4m, ["cbd"] = 0.3m, ["trackTraceSystem"] = "METRC" });
+                return batch;
+            }
             BatchQuantity Stock(ProductBatch b, Inventory room, long thousandths) => new()
             {
                 Id = ObjectId.NewId(time), CompanyId = shop.CompanyId, ShopId = shop.Id, ProductId = b.ProductId, InventoryId = room.Id,

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
@@ -127,8 +128,9 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
             Id = ObjectId.NewId(time), CompanyId = source.CompanyId, ShopId = shopId, ProductId = source.ProductId, Status = source.Status,
             Created = now, Modified = now, PurchasedDate = source.PurchasedDate, Sku = source.Sku, ProductName = source.ProductName,
             TrackPackageLabel = source.TrackPackageLabel, MetrcTagId = source.MetrcTagId, LotId = source.LotId,
-            Archived = source.Archived, Unsellable = source.Unsellable, SourceBatchId = origin, Document = source.Document,
+            Archived = source.Archived, Unsellable = source.Unsellable, SourceBatchId = origin,
         };
+        ProductBatchFields.SetDocument(copy, JsonNode.Parse(source.Document)!.AsObject());
         db.ProductBatches.Add(copy);
         await db.SaveChangesAsync(ct);
         return copy.Id;

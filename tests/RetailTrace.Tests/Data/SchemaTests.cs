@@ -1,8 +1,12 @@
 using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Store;
 using RetailTrace.Tests.Infrastructure;
 
 namespace RetailTrace.Tests.Data;
@@ -120,6 +124,57 @@ public class SchemaTests
         Assert.True(part.Id > before[^1], $"a new event ({part.Id}) must come after the old ones ({before[^1]})");
         Assert.Equal([unit], after[^1].ItemIds!);
         Assert.Null(after[^1].ItemId);
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Upgrade_to_0012_writes_each_batch_as_a_batch_created_now_with_its_values(DatabaseProvider provider)
+    {
+        await using var db = await MigratedBeforeAsync(provider, "0012");
+        await UpgradeKeepsBatchesAsync(db);
+    }
+
+    /// <summary>
+    /// Before 0012 a product batch's document held only the fields without a column; 0012 writes the
+    /// column fields into it, since a page now reads only the document and the live columns. An upgraded
+    /// batch must read on the wire as one created now with the same values: strings that need escaping,
+    /// nulls, both booleans, nested stored values and an empty document.
+    /// </summary>
+    private static async Task UpgradeKeepsBatchesAsync(AppDb db)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        db.Add(new Company { Id = "c0000000000000000000000a", Name = "Co" });
+        db.Add(new Shop { Id = "s0000000000000000000000a", CompanyId = "c0000000000000000000000a", Name = "Shop" });
+        db.Add(new StoreProduct { Id = "p0000000000000000000000a", CompanyId = "c0000000000000000000000a", ShopId = "s0000000000000000000000a", Name = "P" });
+        ProductBatch Batch(string id, string document) => new()
+        {
+            Id = id, CompanyId = "c0000000000000000000000a", ShopId = "s0000000000000000000000a", ProductId = "p0000000000000000000000a",
+            Created = 1_700_000_000_123, Modified = 1_700_000_555_000, Quantity = 12_500, Document = document,
+        };
+        var full = Batch("b0000000000000000000000a", """{"thc":21.50,"notes":[{"message":"a \"quoted\" <note>"}],"trackTraceSystem":"METRC"}""");
+        (full.Status, full.PurchasedDate, full.Sku, full.ProductName) = ("READY_FOR_SALE", 1_690_000_000_000, "SKU-1", "Gelato \"Z\" – ñ <b>&");
+        (full.TrackPackageLabel, full.MetrcTagId, full.LotId, full.Archived, full.Unsellable) = ("1A4\\0001", "TAG-1", "LOT\t1", true, false);
+        var bare = Batch("b0000000000000000000000b", "{}");
+        bare.Unsellable = true;
+        db.AddRange(full, bare);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+
+        await Migrator.MigrateAsync(db, ct);
+
+        foreach (var before in new[] { full, bare })
+        {
+            var upgraded = await db.ProductBatches.AsNoTracking().SingleAsync(b => b.Id == before.Id, ct);
+            var now = Batch(before.Id, "{}");
+            (now.Status, now.PurchasedDate, now.Sku, now.ProductName, now.TrackPackageLabel) = (before.Status, before.PurchasedDate, before.Sku, before.ProductName, before.TrackPackageLabel);
+            (now.MetrcTagId, now.LotId, now.Archived, now.Unsellable) = (before.MetrcTagId, before.LotId, before.Archived, before.Unsellable);
+            ProductBatchFields.SetDocument(now, JsonNode.Parse(before.Document)!.AsObject());
+            var expected = JsonSerializer.SerializeToNode(ProductBatchJson.From(now), Blaze.Json)!;
+            var actual = JsonSerializer.SerializeToNode(ProductBatchJson.From(upgraded), Blaze.Json)!;
+            Assert.True(JsonNode.DeepEquals(expected, actual), $"upgraded:\n{actual.ToJsonString()}\ncreated now:\n{expected.ToJsonString()}");
+            Assert.Equal(before.Id, (string?)actual["id"]);
+        }
     }
 
     /// <summary>A new database of <paramref name="provider"/> migrated up to, not including, <paramref name="version"/>

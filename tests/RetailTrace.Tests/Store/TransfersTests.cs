@@ -206,7 +206,12 @@ public abstract class TransfersTests(AppFixture app)
     {
         var s = await app.NewStoreAsync();
         var dest = await app.NewStoreAsync(s.CompanyId);
-        var (product, batch) = await app.StockAsync(s, 10);
+        var product = await app.ProductAsync(s.ShopId);
+        var batch = (string)(await app.BatchAsync(s.ShopId, product, new JsonObject
+        {
+            ["lotId"] = "LOT-7", ["purchasedDate"] = 1_700_000_000_000, ["thc"] = 21.5, ["trackTraceSystem"] = "METRC", ["notes"] = new JsonArray(new JsonObject { ["message"] = "cured" }),
+        }))["id"]!;
+        await app.SetQuantityAsync(s.ShopId, batch, s.FrontRoomId, 10);
         var t = await CreateAsync(s, new
         {
             fromInventoryId = s.FrontRoomId, toInventoryId = dest.FrontRoomId, toShopId = dest.ShopId, currentEmployeeId = s.EmployeeId,
@@ -223,10 +228,16 @@ public abstract class TransfersTests(AppFixture app)
         Assert.NotEqual(batch, toBatch);
         var (_, copies, _) = await dest.Client.GetJsonAsync($"{Base}?batchId={toBatch}");
         var copy = copies!["values"]![0]!;
-        Assert.Equal((dest.ShopId, product, "4"), ((string)copy["shopId"]!, (string)copy["productId"]!, copy["quantity"].Json()));
+        Assert.Equal((toBatch, dest.ShopId, product, "4"), ((string)copy["id"]!, (string)copy["shopId"]!, (string)copy["productId"]!, copy["quantity"].Json()));
         Assert.Equal("4", (await QuantityAsync(dest, product, dest.FrontRoomId))["quantity"].Json());
-        var (_, source, _) = await s.Client.GetJsonAsync($"{Base}?batchId={batch}");
-        Assert.Equal("6", source!["values"]![0]!["quantity"].Json());
+        var (_, sources, _) = await s.Client.GetJsonAsync($"{Base}?batchId={batch}");
+        var source = sources!["values"]![0]!.AsObject();
+        Assert.Equal("6", source["quantity"].Json());
+        // The copy is the source batch in another shop: every field fixed at creation is the source's.
+        var own = new[] { "id", "shopId", "created", "modified", "quantity" };
+        Assert.Equal(source.Count, copy.AsObject().Count);
+        Assert.All(source.Where(f => !own.Contains(f.Key)), f => Assert.True(JsonNode.DeepEquals(f.Value, copy[f.Key]), $"{f.Key}: {copy[f.Key].Json()} is not the source's {f.Value.Json()}"));
+        Assert.Equal(("LOT-7", "METRC", "cured"), ((string)copy["lotId"]!, (string)copy["trackTraceSystem"]!, (string)copy["notes"]![0]!["message"]!));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ set -euo pipefail
 PROVIDER=${1:-sqlite}
 SCALE=${2:-1.0}
 DURATION=${3:-10}
-WARMUP=${WARMUP:-5}
+WARMUP=${WARMUP:-15}
 CONNECTIONS=32
 THREADS=2
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +16,8 @@ export LUA_DIR="$HERE/lua" POOL_DIR="$WORK/pools" THREADS WARMUP RUN_ID="r$(date
 ADMIN_TOKEN=bench-admin-token
 APP_PORT=5100 BASE_PORT=5101
 PIDS=()
-# WARMUP=<seconds> (default 5, 0 for none) of unmeasured load precede every measured run.
+# WARMUP=<seconds> (default 15, 0 for none) of unmeasured load precede every measured run (a path a
+# server has not taken yet needs 15–20 s under load to reach its steady rate on two cores: RESULTS.md, finding 31).
 # KEEP_WORK=1 keeps the databases, logs and id pools in $WORK for a look afterwards.
 # ONLY=<regex> runs only the load scenarios whose names match (baselines included), prints them and
 # writes no report: the loop for tuning one path, e.g. ONLY='insert|complete' bench/run.sh sqlite 0.02 5.

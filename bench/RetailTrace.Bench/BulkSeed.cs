@@ -66,24 +66,23 @@ public sealed class BulkSeed(string provider, string connectionString)
         }).ToList();
         await SaveAsync(parts);
 
-        // Time-ordered (version 7) LucidIDs, as minting makes them.
-        var items = parts.SelectMany(part => Enumerable.Range(0, 50).Select(_ => new LucidItem
+        // Time-ordered (version 7) LucidIDs, as minting makes them; an import leaves them minted (ItemStates).
+        var items = parts.SelectMany(part => Enumerable.Range(0, 50).Select(_ => (Part: part, Item: new LucidItem
         {
-            Id = Guid.CreateVersion7(_now), CaseId = part.CaseId, PackagedProductId = pp, BrandId = brand, State = ItemStates.InInventory,
-            DispensaryId = dispensary, InventoryPackageId = part.Id, UpdatedAt = _now,
-        })).ToList();
+            Id = Guid.CreateVersion7(_now), CaseId = part.CaseId, PackagedProductId = pp, BrandId = brand, State = ItemStates.Minted, UpdatedAt = _now,
+        }))).ToList();
         var sales = Enumerable.Range(0, sold).Select(i => new RetailTransaction
         {
             DispensaryId = dispensary, Type = TransactionTypes.Complete, OrderId = $"seed-{i}", PerformedAt = _now, RecordedAt = _now,
-            ItemIds = [items[i].Id],
+            ItemIds = [items[i].Item.Id],
         }).ToList();
         await SaveAsync(sales);
         for (var i = 0; i < sold; i++)
         {
-            items[i].State = ItemStates.Sold;
-            items[i].SaleTransactionId = sales[i].Id;
+            var (part, item) = items[i];
+            (item.State, item.SaleTransactionId, item.DispensaryId, item.InventoryPackageId) = (ItemStates.Sold, sales[i].Id, dispensary, part.Id);
         }
-        await SaveAsync(items);
+        await SaveAsync(items.Select(i => i.Item));
 
         // The history every unit would have: minted, imported into its package UID, sold in its order.
         await using (var db = NewDb())
@@ -95,7 +94,7 @@ public sealed class BulkSeed(string provider, string connectionString)
             var partEvents = $$"""
                 INSERT INTO item_events (event, at, dispensary_id, package_uid, case_id, packaged_product_id, item_ids)
                 SELECT {1}, {2}, {3}, p.package_uid, ip.case_id, ip.packaged_product_id, {{units}}
-                FROM lucid_items li JOIN inventory_packages ip ON ip.id = li.inventory_package_id JOIN pos_package_uids p ON p.id = ip.pos_package_uid_id
+                FROM lucid_items li JOIN inventory_packages ip ON ip.case_id = li.case_id AND ip.packaged_product_id = li.packaged_product_id JOIN pos_package_uids p ON p.id = ip.pos_package_uid_id
                 WHERE li.brand_id = {0}
                 GROUP BY ip.id, p.package_uid, ip.case_id, ip.packaged_product_id
                 """;
@@ -107,7 +106,7 @@ public sealed class BulkSeed(string provider, string connectionString)
                 WHERE t.dispensary_id = {dispensary}
                 """);
         }
-        return items.Skip(sold).Select(i => ShortUuid.Encode(i.Id)).ToList();
+        return items.Skip(sold).Select(i => ShortUuid.Encode(i.Item.Id)).ToList();
     }
 
     /// <summary>

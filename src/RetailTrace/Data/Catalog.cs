@@ -101,6 +101,14 @@ public class Case
     public DateTime CreatedAt { get; set; }
 }
 
+/// <summary>
+/// A unit's stored state. A unit keeps <see cref="Minted"/> until it moves on its own (a sale, a
+/// removal): until then it follows its case part, and is in the inventory of the dispensary that
+/// imported the part, under the part's package, exactly while the part is imported (an
+/// <see cref="InventoryPackage"/> row). So an import writes one package row, not a row per unit.
+/// A unit put back by a void or return, or back in a re-imported part after a removal, is stored
+/// <see cref="InInventory"/>, with its dispensary and package on its own row.
+/// </summary>
 public static class ItemStates
 {
     public const string Minted = "minted";
@@ -128,8 +136,10 @@ public class LucidItem
     public Guid PackagedProductId { get; set; }
     public Guid BrandId { get; set; }
     public string State { get; set; } = ItemStates.Minted;
-    /// <summary>Dispensary whose inventory holds the unit, or that sold it last.</summary>
+    /// <summary>Dispensary whose inventory holds the unit, or that sold it last; null while the unit
+    /// is minted (its part's package row names the dispensary, see <see cref="ItemStates"/>).</summary>
     public Guid? DispensaryId { get; set; }
+    /// <summary>The package the unit is in, or was sold from; null while minted, like <see cref="DispensaryId"/>.</summary>
     public Guid? InventoryPackageId { get; set; }
     /// <summary>The completed transaction that sold it, while sold.</summary>
     public long? SaleTransactionId { get; set; }
@@ -205,8 +215,8 @@ public static class CatalogModel
             e.HasIndex(x => new { x.CaseId, x.PackagedProductId });
             e.HasIndex(x => x.PackagedProductId);
             e.HasIndex(x => x.BrandId);
-            // PostgreSQL: half of each page left free, so an import (which rewrites every unit of a case
-            // part, i.e. every row on its pages, in one transaction) and a sale can put the new row versions
+            // PostgreSQL: half of each page left free, so a sale, and a removal (which rewrites every unit
+            // of a case part, i.e. every row on its pages, in one transaction), can put the new row versions
             // on the same page: HOT updates, with no index writes (migration 0010; bench/RESULTS.md, finding 15).
             e.HasStorageParameter("fillfactor", 50);
         });

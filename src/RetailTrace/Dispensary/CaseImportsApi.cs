@@ -136,16 +136,17 @@ public static class CaseImportsApi
 
             // Lock the case row (a no-op update) so this serializes with imports of the same case.
             await db.Cases.Where(c => c.Id == caseId && c.DispensaryId == me).ExecuteUpdateAsync(s => s.SetProperty(c => c.DispensaryId, me), ct);
-            var packageIds = await db.InventoryPackages
+            var packages = await db.InventoryPackages
                 .Where(ip => ip.DispensaryId == me && ip.CaseId == caseId && ip.PosPackageUidId == posPackageUidId)
                 .Where(ip => packagedProductId == null || ip.PackagedProductId == packagedProductId)
-                .Select(ip => ip.Id).ToListAsync(ct);
-            if (packageIds.Count == 0)
+                .Select(ip => new { ip.Id, ip.PackagedProductId }).ToListAsync(ct);
+            if (packages.Count == 0)
                 return Outcome.RolledBack(Drf.BadRequest($"Case {caseUuid} is not imported into package_uid={packageUid}."));
 
-            var changed = await ItemTransitions.RemoveAsync(db, caseId.Value, packageIds, now, ct);
+            var changed = await ItemTransitions.RemoveAsync(db, caseId.Value, packages.Select(p => p.PackagedProductId).ToList(), now, ct);
             var removed = changed.Where(c => c.State == ItemStates.Removed).Select(c => c.Id).ToList();
             await ItemTransitions.AppendEventsAsync(db, removed, ItemEvents.Removed, now, me, orderId: null, packageUid, ct);
+            var packageIds = packages.Select(p => p.Id).ToList();
             await db.InventoryPackages.Where(ip => packageIds.Contains(ip.Id)).ExecuteDeleteAsync(ct);
             // The case is free for anyone once no part of it is imported any more.
             await db.Cases.Where(c => c.Id == caseId && !db.InventoryPackages.Any(ip => ip.CaseId == caseId))

@@ -15,12 +15,14 @@ public static class ItemTransitions
 
     /// <summary>
     /// Import: the case part's inventory package row is written (a new id is inserted; a part moving to
-    /// another package UID keeps its row, updated), every unit of the part that is not with a customer
-    /// enters it, and one imported event names the part and the units that moved (none if none did).
+    /// another package UID keeps its row, updated), and one imported event names the part and the units
+    /// that moved with it: every unit not sold. The units' rows are not written: a minted unit follows
+    /// its part (<see cref="ItemStates"/>), so the package row alone puts it into inventory (100 row
+    /// writes were most of an import's time on PostgreSQL: bench/RESULTS.md). Only units a removal of
+    /// the part left behind are written, back into inventory under this package.
     /// On PostgreSQL one statement (data-modifying CTEs): an import was CPU-bound on both processes,
-    /// and every round trip costs each a send and a wake-up (bench/RESULTS.md). On SQLite, which has
-    /// no such CTEs and no round trips, three statements; the event's units are read back, because
-    /// after the update the part's units in inventory are exactly the ones it moved.
+    /// and every round trip costs each a send and a wake-up. On SQLite, which has no such CTEs and no
+    /// round trips, three statements.
     /// </summary>
     public static Task ImportAsync(AppDb db, InventoryPackage package, string packageUid, CancellationToken ct)
     {
@@ -31,21 +33,22 @@ public static class ItemTransitions
             ON CONFLICT (id) DO UPDATE SET
                 pos_package_uid_id = excluded.pos_package_uid_id, catalog_product_id = excluded.catalog_product_id, imported_at = excluded.imported_at
             """;
-        const string moveUnits =
+        const string reviveUnits =
             $"""
             UPDATE lucid_items SET state = '{ItemStates.InInventory}', dispensary_id = @p1, inventory_package_id = @p0, updated_at = @p6
-            WHERE case_id = @p3 AND packaged_product_id = @p4 AND state <> '{ItemStates.Sold}'
+            WHERE case_id = @p3 AND packaged_product_id = @p4 AND state = '{ItemStates.Removed}'
             """;
         const string insertEvent =
             $"""
             INSERT INTO item_events (event, at, dispensary_id, package_uid, case_id, packaged_product_id, item_ids)
             SELECT '{ItemEvents.Imported}', @p6, @p1, @p7, @p3, @p4, moved.ids
             """;
+        const string unsold = $"case_id = @p3 AND packaged_product_id = @p4 AND state <> '{ItemStates.Sold}'";
         object?[] args = [package.Id, package.DispensaryId, package.PosPackageUidId, package.CaseId, package.PackagedProductId, package.CatalogProductId, package.ImportedAt, packageUid];
         if (!db.IsSqlite)
             return db.ExecuteAsync(
                 $"""
-                WITH package AS ({upsertPackage}), moved_units AS ({moveUnits} RETURNING id)
+                WITH package AS ({upsertPackage}), moved_units AS (SELECT id FROM lucid_items WHERE {unsold}), revived AS ({reviveUnits})
                 {insertEvent}
                 FROM (SELECT array_agg(id) AS ids FROM moved_units) AS moved WHERE moved.ids IS NOT NULL
                 """,
@@ -55,12 +58,11 @@ public static class ItemTransitions
         async Task InSqliteAsync()
         {
             await db.ExecuteAsync(upsertPackage, ct, args);
-            await db.ExecuteAsync(moveUnits, ct, args);
+            await db.ExecuteAsync(reviveUnits, ct, args);
             await db.ExecuteAsync(
                 $"""
                 {insertEvent}
-                FROM (SELECT json_group_array(id) AS ids, count(*) AS units FROM lucid_items
-                      WHERE case_id = @p3 AND packaged_product_id = @p4 AND state = '{ItemStates.InInventory}') AS moved
+                FROM (SELECT json_group_array(id) AS ids, count(*) AS units FROM lucid_items WHERE {unsold}) AS moved
                 WHERE moved.units > 0
                 """,
                 ct, args);
@@ -68,33 +70,48 @@ public static class ItemTransitions
     }
 
     /// <summary>
-    /// Remove: units of the packages leave inventory (state removed, no dispensary); sold units stay
-    /// sold but lose the package. One statement for both, so a concurrent void or return of a sold
-    /// unit is decided on the row lock and can never leave a unit in a deleted package.
+    /// Remove: the parts' units leave inventory (state removed, no dispensary); sold units stay sold
+    /// but lose the package. One statement for both, and it writes every unit of the parts not
+    /// removed before: a sale of one of them locks its row, so a sale and a removal of the same
+    /// unit are decided on that lock, and a void or return can never leave a unit in a deleted package.
     /// </summary>
-    /// <remarks>The units are found through the case (indexed with the packaged product); there is no
-    /// index on inventory_package_id, which would cost every import 200 index writes.</remarks>
-    public static Task<List<Changed>> RemoveAsync(AppDb db, Guid caseId, IReadOnlyCollection<Guid> inventoryPackageIds, DateTime now, CancellationToken ct) =>
+    public static Task<List<Changed>> RemoveAsync(AppDb db, Guid caseId, IReadOnlyCollection<Guid> packagedProductIds, DateTime now, CancellationToken ct) =>
         db.QueryAsync(
             $"""
             UPDATE lucid_items SET
-                state = CASE WHEN state = 'in_inventory' THEN 'removed' ELSE state END,
-                dispensary_id = CASE WHEN state = 'in_inventory' THEN NULL ELSE dispensary_id END,
+                state = CASE WHEN state = '{ItemStates.Sold}' THEN state ELSE '{ItemStates.Removed}' END,
+                dispensary_id = CASE WHEN state = '{ItemStates.Sold}' THEN dispensary_id ELSE NULL END,
                 inventory_package_id = NULL, updated_at = @p0
-            WHERE case_id = @p2 AND {IdIn(db, "inventory_package_id", 1)}
+            WHERE case_id = @p2 AND {IdIn(db, "packaged_product_id", 1)} AND state <> '{ItemStates.Removed}'
             RETURNING id, state
             """,
-            r => new Changed(r.GetGuid(0), r.GetString(1)), ct, now, inventoryPackageIds, caseId);
+            r => new Changed(r.GetGuid(0), r.GetString(1)), ct, now, packagedProductIds, caseId);
 
-    /// <summary>Complete: units in this dispensary's inventory become sold in the sale.</summary>
+    /// <summary>
+    /// SQL for "unit <c>lucid_items</c> is in the inventory of <paramref name="dispensary"/>" (<see cref="ItemStates"/>),
+    /// with <c>ip</c> the inventory package of its case part, joined on <see cref="PartOfUnit"/>. On SQLite,
+    /// which keeps no statistics, the unary + stops it from reading all the dispensary's packages first
+    /// instead of the requested units by key.
+    /// </summary>
+    public static string InInventoryOf(string dispensary, bool sqlite) =>
+        $"lucid_items.state IN ('{ItemStates.Minted}', '{ItemStates.InInventory}') AND {(sqlite ? "+" : "")}ip.dispensary_id = {dispensary}";
+
+    public const string PartOfUnit = "ip.case_id = lucid_items.case_id AND ip.packaged_product_id = lucid_items.packaged_product_id";
+
+    /// <summary>
+    /// Complete (SQLite): units in this dispensary's inventory become sold in the sale, and keep the
+    /// dispensary and the package they were sold from.
+    /// </summary>
     public static Task<List<Guid>> SellAsync(AppDb db, Guid dispensaryId, long saleId, IReadOnlyCollection<Guid> itemIds, DateTime now, CancellationToken ct) =>
-        db.QueryAsync(
-            $"""
-            UPDATE lucid_items SET state = 'sold', sale_transaction_id = @p0, updated_at = @p1
-            WHERE dispensary_id = @p2 AND state = 'in_inventory' AND {IdIn(db, "id", 3)}
-            RETURNING id
-            """,
-            Id, ct, saleId, now, dispensaryId, itemIds);
+        db.QueryAsync(s_sell, Id, ct, saleId, now, dispensaryId, itemIds);
+
+    private static readonly string s_sell =
+        $"""
+        UPDATE lucid_items SET state = '{ItemStates.Sold}', sale_transaction_id = @p0, dispensary_id = @p2, inventory_package_id = ip.id, updated_at = @p1
+        FROM inventory_packages AS ip
+        WHERE lucid_items.id IN (SELECT value FROM json_each(@p3)) AND {InInventoryOf("@p2", sqlite: true)} AND {PartOfUnit}
+        RETURNING lucid_items.id
+        """;
 
     /// <summary>
     /// Void or return: the listed units still sold in the sale go back into their package, or become

@@ -165,9 +165,10 @@ public static class TransactionsApi
     /// sale was CPU-bound on both processes, and a round trip costs each a send and a wake-up:
     /// bench/RESULTS.md). It sells every unit or writes nothing: the units are locked first (FOR
     /// UPDATE re-reads a unit another sale changed meanwhile), and the sale row, the units and their
-    /// events are written only when all of them were sellable. A refused sale wrote nothing; the
-    /// checks then read why, a replayed order first. A deadlock (an import of the same part locks
-    /// its units in another order) re-runs the statement.
+    /// events are written only when all of them were sellable. Only the units are locked, not their
+    /// part's package row: a removal of the part writes every unit of it, so it meets the sale on the
+    /// units' locks. A refused sale wrote nothing; the checks then read why, a replayed order first.
+    /// A deadlock (a removal of the same part locks its units in another order) re-runs the statement.
     /// <para>The statement uses a generic plan: its plan does not depend on the values (a key insert,
     /// units by primary key), but PostgreSQL kept re-planning it per call, because the custom plan for
     /// five ids always beat the generic plan's estimate for an unknown array; planning was 16 % of its
@@ -180,28 +181,7 @@ public static class TransactionsApi
         List<(long? Sale, Guid Sellable)> rows;
         try
         {
-            rows = await db.AsOwnTransactionAsync(db => db.QueryAsync(
-                $"""
-                SET plan_cache_mode = force_generic_plan;
-                WITH sellable AS (
-                    SELECT id FROM lucid_items WHERE dispensary_id = @p0 AND state = '{ItemStates.InInventory}' AND id = ANY(@p6)
-                    FOR UPDATE
-                ), sale AS (
-                    INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at, item_ids)
-                    SELECT @p0, '{TransactionTypes.Complete}', @p1, @p2, @p3, @p4, @p5, @p6
-                    WHERE (SELECT count(*) FROM sellable) = cardinality(@p6)
-                    RETURNING id
-                ), sold AS (
-                    UPDATE lucid_items SET state = '{ItemStates.Sold}', sale_transaction_id = sale.id, updated_at = @p5
-                    FROM sale WHERE lucid_items.id IN (SELECT id FROM sellable)
-                    RETURNING lucid_items.id
-                ), events AS (
-                    INSERT INTO item_events (item_id, event, at, dispensary_id, order_id)
-                    SELECT id, '{ItemEvents.Sold}', @p5, @p0, @p1 FROM sold
-                )
-                SELECT (SELECT id FROM sale), id FROM sellable;
-                RESET plan_cache_mode
-                """,
+            rows = await db.AsOwnTransactionAsync(db => db.QueryAsync(CompleteOnPostgres,
                 row => (Sale: row.IsDBNull(0) ? (long?)null : row.GetInt64(0), Sellable: row.GetGuid(1)), ct,
                 sale.DispensaryId, sale.OrderId, sale.PerformedAt, sale.CustomerId, sale.BudtenderId, sale.RecordedAt, ids));
         }
@@ -218,16 +198,46 @@ public static class TransactionsApi
             ?? Classification(items, i => rows.Any(r => r.Sellable == i.Id) ? 2 : 0);
     }
 
+    private static readonly string CompleteOnPostgres =
+        $"""
+        SET plan_cache_mode = force_generic_plan;
+        WITH sellable AS (
+            SELECT lucid_items.id, ip.id AS package FROM lucid_items JOIN inventory_packages AS ip ON {ItemTransitions.PartOfUnit}
+            WHERE lucid_items.id = ANY(@p6) AND {ItemTransitions.InInventoryOf("@p0", sqlite: false)}
+            FOR UPDATE OF lucid_items
+        ), sale AS (
+            INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at, item_ids)
+            SELECT @p0, '{TransactionTypes.Complete}', @p1, @p2, @p3, @p4, @p5, @p6
+            WHERE (SELECT count(*) FROM sellable) = cardinality(@p6)
+            RETURNING id
+        ), sold AS (
+            UPDATE lucid_items SET state = '{ItemStates.Sold}', sale_transaction_id = sale.id, dispensary_id = @p0, inventory_package_id = sellable.package, updated_at = @p5
+            FROM sale, sellable WHERE lucid_items.id = sellable.id
+            RETURNING lucid_items.id
+        ), events AS (
+            INSERT INTO item_events (item_id, event, at, dispensary_id, order_id)
+            SELECT id, '{ItemEvents.Sold}', @p5, @p0, @p1 FROM sold
+        )
+        SELECT (SELECT id FROM sale), id FROM sellable;
+        RESET plan_cache_mode
+        """;
+
     /// <summary>Checks 4 and 5 of SPEC §5 for a complete. Units this very sale holds (on SQLite it has taken them before the checks) count as sellable.</summary>
     private static async Task<IResult?> CheckSaleAsync(AppDb db, Guid me, long? saleId, List<RequestedItem> items, CancellationToken ct)
     {
         var ids = items.Select(i => i.Id).ToList();
+        // In this dispensary's inventory: the rule of ItemTransitions.InInventoryOf.
         var known = await db.LucidItems.AsNoTracking().Where(i => ids.Contains(i.Id))
-            .Select(i => new { i.Id, i.State, i.DispensaryId, i.SaleTransactionId })
+            .Select(i => new
+            {
+                i.Id, i.State, i.SaleTransactionId,
+                Mine = (i.State == ItemStates.Minted || i.State == ItemStates.InInventory)
+                    && db.InventoryPackages.Any(ip => ip.CaseId == i.CaseId && ip.PackagedProductId == i.PackagedProductId && ip.DispensaryId == me),
+            })
             .ToDictionaryAsync(i => i.Id, ct);
         if (items.Any(i => !known.TryGetValue(i.Id, out var k) || (k.State == ItemStates.Sold && k.SaleTransactionId != saleId)))
             return Classification(items, i => !known.TryGetValue(i.Id, out var k) ? 1 : k.State == ItemStates.Sold && k.SaleTransactionId != saleId ? 0 : 2);
-        var notImported = items.Where(i => known[i.Id] is var k && !(k.State == ItemStates.InInventory && k.DispensaryId == me || saleId is not null && k.SaleTransactionId == saleId))
+        var notImported = items.Where(i => known[i.Id] is var k && !(k.Mine || saleId is not null && k.SaleTransactionId == saleId))
             .Select(i => i.Text).ToList();
         return notImported.Count > 0 ? Drf.Ok(new NonImportedItems(NonImported, notImported, false), StatusCodes.Status400BadRequest) : null;
     }

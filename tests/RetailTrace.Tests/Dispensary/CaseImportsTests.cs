@@ -180,7 +180,34 @@ public abstract class CaseImportsTests(AppFixture app)
         Assert.Equal("in_inventory", await d2.Client.StateAsync(id));
         var (traceStatus, _, _) = await d1.Client.GetJsonAsync($"/api/v1.2/lucidids/{id}/");
         Assert.Equal(404, traceStatus);
+        Assert.Equal((200, "{}"), await d2.Client.PostAsync("/api/v1.2/transactions/complete/", Sale("after-reimport", id)));
+        Assert.Equal("sold", await d2.Client.StateAsync(id));
     }
+
+    [Fact]
+    public async Task An_import_moves_the_part_without_writing_its_units_rows()
+    {
+        // A minted unit follows its case part (ItemStates): the package row puts all of them into
+        // inventory at once. Writing 100 unit rows was most of an import's time (bench/RESULTS.md).
+        var d = await app.NewDispensaryAsync();
+        var c = await app.MintCaseAsync(4);
+        var before = await UnitRowsAsync(c);
+        await d.Client.ImportAsync(c, 0, "PKG-001");
+        await d.Client.ImportAsync(c, 0, "PKG-002");
+        Assert.Equal(before, await UnitRowsAsync(c));
+        Assert.All(before, u => Assert.Equal(("minted", (Guid?)null, (Guid?)null), (u.State, u.DispensaryId, u.InventoryPackageId)));
+        foreach (var id in c.AllLucidIds) Assert.Equal("in_inventory", await d.Client.StateAsync(id));
+        var (_, trace, _) = await d.Client.GetJsonAsync($"/api/v1.2/lucidids/{c.AllLucidIds.First()}/");
+        Assert.Equal("PKG-002", (string?)trace!["package_uid"]);
+    }
+
+    private Task<List<(Guid Id, string State, Guid? DispensaryId, Guid? InventoryPackageId, DateTime UpdatedAt)>> UnitRowsAsync(MintedCase c) =>
+        app.WithDbAsync(async db =>
+        {
+            var caseId = ShortUuid.Decode(c.CaseUuid);
+            var rows = await db.LucidItems.AsNoTracking().Where(i => i.CaseId == caseId).OrderBy(i => i.Id).ToListAsync();
+            return rows.Select(i => (i.Id, i.State, i.DispensaryId, i.InventoryPackageId, i.UpdatedAt)).ToList();
+        });
 
     [Fact]
     public async Task Remove_of_one_part_keeps_the_other_and_the_claim()

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Tests.Infrastructure;
 using static RetailTrace.Tests.Dispensary.DispensaryKit;
@@ -114,6 +115,51 @@ public abstract class ConcurrencyTests(AppFixture app)
             {
                 Assert.Equal((200, "{}"), results[i]);
                 Assert.Equal("sold", await d.Client.StateAsync(ids[i]));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_removal_racing_sales_of_its_units_either_comes_first_or_leaves_them_sold()
+    {
+        // The import leaves the units minted (they follow their part), so nothing but the units' own
+        // row locks can order a sale and a removal of the part: a unit must end sold with no removal
+        // event (the sale came first), or removed and refused to its sale (the removal came first).
+        var d = await app.NewDispensaryAsync();
+        await using var live = new LiveServer(app);
+        var client = await LiveClientAsync(live, d);
+        for (var round = 0; round < 4; round++)
+        {
+            var c = await app.MintCaseAsync(8);
+            var package = "RACE-" + round;
+            await d.Client.ImportAsync(c, 0, package);
+            var ids = c.Parts[0].LucidIds;
+            var results = await RaceAsync(ids.Count + 1, i => i == ids.Count
+                ? client.PostAsync("/api/v1.2/caseids/import/remove/", new { case_uuid = c.CaseUuid, package_uid = package })
+                : client.PostAsync("/api/v1.2/transactions/complete/", Sale($"rm{round}-{i}", ids[i])));
+            Assert.Equal((200, ""), results[^1]);
+            var units = await app.WithDbAsync(async db =>
+            {
+                var keys = ids.Select(ShortUuid.Decode).ToList();
+                var rows = await db.LucidItems.AsNoTracking().Where(i => keys.Contains(i.Id)).ToDictionaryAsync(i => i.Id);
+                var removed = await db.ItemEvents.AsNoTracking().Where(e => e.ItemId != null && keys.Contains(e.ItemId.Value) && e.Event == "removed")
+                    .Select(e => e.ItemId!.Value).ToListAsync();
+                return (rows, removed);
+            });
+            for (var i = 0; i < ids.Count; i++)
+            {
+                var unit = units.rows[ShortUuid.Decode(ids[i])];
+                if (results[i].Status == 200)
+                {
+                    Assert.True(unit is { State: "sold", SaleTransactionId: not null, InventoryPackageId: null }, $"round {round}, sold unit {i}: {unit.State}, package {unit.InventoryPackageId}");
+                    Assert.DoesNotContain(unit.Id, units.removed);
+                }
+                else
+                {
+                    Assert.Equal((400, $$"""{"message":"This transaction contains non-imported lucid ids.","non_imported_lucidids":["{{ids[i]}}"],"valid_transaction":false}"""), results[i]);
+                    Assert.True(unit is { State: "removed", SaleTransactionId: null, DispensaryId: null }, $"round {round}, refused unit {i}: {unit.State}");
+                    Assert.Single(units.removed, unit.Id);
+                }
             }
         }
     }

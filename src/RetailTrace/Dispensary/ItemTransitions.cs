@@ -20,9 +20,9 @@ public static class ItemTransitions
     /// its part (<see cref="ItemStates"/>), so the package row alone puts it into inventory (100 row
     /// writes were most of an import's time on PostgreSQL: bench/RESULTS.md). Only units a removal of
     /// the part left behind are written, back into inventory under this package.
-    /// On PostgreSQL one statement (data-modifying CTEs): an import was CPU-bound on both processes,
-    /// and every round trip costs each a send and a wake-up. On SQLite, which has no such CTEs and no
-    /// round trips, three statements.
+    /// On PostgreSQL one statement (data-modifying CTEs) that reads the part's units once: an import
+    /// was CPU-bound on both processes, and every round trip costs each a send and a wake-up. On
+    /// SQLite, which has no such CTEs and no round trips, three statements.
     /// </summary>
     public static Task ImportAsync(AppDb db, InventoryPackage package, string packageUid, CancellationToken ct)
     {
@@ -36,7 +36,7 @@ public static class ItemTransitions
         const string reviveUnits =
             $"""
             UPDATE lucid_items SET state = '{ItemStates.InInventory}', dispensary_id = @p1, inventory_package_id = @p0, updated_at = @p6
-            WHERE case_id = @p3 AND packaged_product_id = @p4 AND state = '{ItemStates.Removed}'
+            WHERE state = '{ItemStates.Removed}' AND
             """;
         const string insertEvent =
             $"""
@@ -48,7 +48,8 @@ public static class ItemTransitions
         if (!db.IsSqlite)
             return db.ExecuteAsync(
                 $"""
-                WITH package AS ({upsertPackage}), moved_units AS (SELECT id FROM lucid_items WHERE {unsold}), revived AS ({reviveUnits})
+                WITH package AS ({upsertPackage}), moved_units AS (SELECT id, state FROM lucid_items WHERE {unsold}),
+                    revived AS ({reviveUnits} id IN (SELECT id FROM moved_units WHERE state = '{ItemStates.Removed}'))
                 {insertEvent}
                 FROM (SELECT array_agg(id) AS ids FROM moved_units) AS moved WHERE moved.ids IS NOT NULL
                 """,
@@ -58,7 +59,7 @@ public static class ItemTransitions
         async Task InSqliteAsync()
         {
             await db.ExecuteAsync(upsertPackage, ct, args);
-            await db.ExecuteAsync(reviveUnits, ct, args);
+            await db.ExecuteAsync($"{reviveUnits} case_id = @p3 AND packaged_product_id = @p4", ct, args);
             await db.ExecuteAsync(
                 $"""
                 {insertEvent}

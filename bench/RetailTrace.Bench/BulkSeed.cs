@@ -66,10 +66,14 @@ public sealed class BulkSeed(string provider, string connectionString)
         }).ToList();
         await SaveAsync(parts);
 
-        // Time-ordered (version 7) LucidIDs, as minting makes them; an import leaves them minted (ItemStates).
+        // Time-ordered (version 7) LucidIDs, as minting makes them; an import leaves them minted on
+        // PostgreSQL and writes its package onto them on SQLite (ItemTransitions.ImportAsync).
+        var sqlite = !provider.Equals("postgres", StringComparison.OrdinalIgnoreCase);
         var items = parts.SelectMany(part => Enumerable.Range(0, 50).Select(_ => (Part: part, Item: new LucidItem
         {
-            Id = Guid.CreateVersion7(_now), CaseId = part.CaseId, PackagedProductId = pp, BrandId = brand, State = ItemStates.Minted, UpdatedAt = _now,
+            Id = Guid.CreateVersion7(_now), CaseId = part.CaseId, PackagedProductId = pp, BrandId = brand, UpdatedAt = _now,
+            State = sqlite ? ItemStates.InInventory : ItemStates.Minted,
+            DispensaryId = sqlite ? dispensary : null, InventoryPackageId = sqlite ? part.Id : null,
         }))).ToList();
         var sales = Enumerable.Range(0, sold).Select(i => new RetailTransaction
         {

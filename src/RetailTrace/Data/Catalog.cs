@@ -102,12 +102,12 @@ public class Case
 }
 
 /// <summary>
-/// A unit's stored state. A unit keeps <see cref="Minted"/> until it moves on its own (a sale, a
-/// removal): until then it follows its case part, and is in the inventory of the dispensary that
-/// imported the part, under the part's package, exactly while the part is imported (an
-/// <see cref="InventoryPackage"/> row). So an import writes one package row, not a row per unit.
-/// A unit put back by a void or return, or back in a re-imported part after a removal, is stored
-/// <see cref="InInventory"/>, with its dispensary and package on its own row.
+/// A unit's stored state. A unit stored <see cref="Minted"/> follows its case part: it is in the
+/// inventory of the dispensary that imported the part, under the part's package, exactly while the
+/// part is imported (an <see cref="InventoryPackage"/> row), so on PostgreSQL an import writes one
+/// package row, not a row per unit. A unit stored <see cref="InInventory"/> carries its dispensary and
+/// package on its own row: SQLite's imports write them (ItemTransitions.ImportAsync says why), and so
+/// do a void or return, and a re-import that brings back units a removal left behind.
 /// </summary>
 public static class ItemStates
 {
@@ -137,9 +137,9 @@ public class LucidItem
     public Guid BrandId { get; set; }
     public string State { get; set; } = ItemStates.Minted;
     /// <summary>Dispensary whose inventory holds the unit, or that sold it last; null while the unit
-    /// is minted (its part's package row names the dispensary, see <see cref="ItemStates"/>).</summary>
+    /// is stored minted (its part's package row names the dispensary, see <see cref="ItemStates"/>).</summary>
     public Guid? DispensaryId { get; set; }
-    /// <summary>The package the unit is in, or was sold from; null while minted, like <see cref="DispensaryId"/>.</summary>
+    /// <summary>The package the unit is in, or was sold from; null while stored minted, like <see cref="DispensaryId"/>.</summary>
     public Guid? InventoryPackageId { get; set; }
     /// <summary>The completed transaction that sold it, while sold.</summary>
     public long? SaleTransactionId { get; set; }

@@ -16,13 +16,16 @@ public static class ItemTransitions
     /// <summary>
     /// Import: the case part's inventory package row is written (a new id is inserted; a part moving to
     /// another package UID keeps its row, updated), and one imported event names the part and the units
-    /// that moved with it: every unit not sold. The units' rows are not written: a minted unit follows
-    /// its part (<see cref="ItemStates"/>), so the package row alone puts it into inventory (100 row
-    /// writes were most of an import's time on PostgreSQL: bench/RESULTS.md). Only units a removal of
-    /// the part left behind are written, back into inventory under this package.
-    /// On PostgreSQL one statement (data-modifying CTEs) that reads the part's units once: an import
-    /// was CPU-bound on both processes, and every round trip costs each a send and a wake-up. On
-    /// SQLite, which has no such CTEs and no round trips, three statements.
+    /// that moved with it: every unit not sold.
+    /// <para>PostgreSQL does not write the units' rows: a minted unit follows its part
+    /// (<see cref="ItemStates"/>), so the package row alone puts it into inventory (100 row writes were
+    /// most of an import's time: bench/RESULTS.md, finding 32). Only units a removal of the part left
+    /// behind are written, back into inventory under this package. One statement (data-modifying CTEs)
+    /// that reads the part's units once: every round trip costs both processes a send and a wake-up.</para>
+    /// <para>SQLite writes the part's place onto every unit not sold (state in_inventory, dispensary,
+    /// package), three in-process statements. Its pages are packed full (there is no fillfactor), so a
+    /// unit row that first grew at its sale split its page then: sales ran a quarter slower. An import
+    /// grows a part's rows together, on a handful of pages (finding 32).</para>
     /// </summary>
     public static Task ImportAsync(AppDb db, InventoryPackage package, string packageUid, CancellationToken ct)
     {
@@ -33,10 +36,10 @@ public static class ItemTransitions
             ON CONFLICT (id) DO UPDATE SET
                 pos_package_uid_id = excluded.pos_package_uid_id, catalog_product_id = excluded.catalog_product_id, imported_at = excluded.imported_at
             """;
-        const string reviveUnits =
+        const string placeUnits =
             $"""
             UPDATE lucid_items SET state = '{ItemStates.InInventory}', dispensary_id = @p1, inventory_package_id = @p0, updated_at = @p6
-            WHERE state = '{ItemStates.Removed}' AND
+            WHERE
             """;
         const string insertEvent =
             $"""
@@ -49,7 +52,7 @@ public static class ItemTransitions
             return db.ExecuteAsync(
                 $"""
                 WITH package AS ({upsertPackage}), moved_units AS (SELECT id, state FROM lucid_items WHERE {unsold}),
-                    revived AS ({reviveUnits} id IN (SELECT id FROM moved_units WHERE state = '{ItemStates.Removed}'))
+                    revived AS ({placeUnits} state = '{ItemStates.Removed}' AND id IN (SELECT id FROM moved_units WHERE state = '{ItemStates.Removed}'))
                 {insertEvent}
                 FROM (SELECT array_agg(id) AS ids FROM moved_units) AS moved WHERE moved.ids IS NOT NULL
                 """,
@@ -59,7 +62,7 @@ public static class ItemTransitions
         async Task InSqliteAsync()
         {
             await db.ExecuteAsync(upsertPackage, ct, args);
-            await db.ExecuteAsync($"{reviveUnits} case_id = @p3 AND packaged_product_id = @p4", ct, args);
+            await db.ExecuteAsync($"{placeUnits} {unsold}", ct, args);
             await db.ExecuteAsync(
                 $"""
                 {insertEvent}

@@ -17,11 +17,12 @@ public sealed class BulkSeed(string provider, string connectionString)
 {
     private const int Chunk = 20_000;
     private readonly DateTime _now = DateTime.UtcNow.AddTicks(-(DateTime.UtcNow.Ticks % 10));
+    private readonly bool _postgres = provider.Equals("postgres", StringComparison.OrdinalIgnoreCase);
 
     private AppDb NewDb()
     {
         var options = new DbContextOptionsBuilder<AppDb>();
-        Database.Configure(options, provider.Equals("postgres", StringComparison.OrdinalIgnoreCase) ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite, connectionString);
+        Database.Configure(options, _postgres ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite, connectionString);
         var db = new AppDb(options.Options);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         return db;
@@ -68,7 +69,7 @@ public sealed class BulkSeed(string provider, string connectionString)
 
         // Time-ordered (version 7) LucidIDs, as minting makes them; an import leaves them minted on
         // PostgreSQL and writes its package onto them on SQLite (ItemTransitions.ImportAsync).
-        var sqlite = !provider.Equals("postgres", StringComparison.OrdinalIgnoreCase);
+        var sqlite = !_postgres;
         var items = parts.SelectMany(part => Enumerable.Range(0, 50).Select(_ => (Part: part, Item: new LucidItem
         {
             Id = Guid.CreateVersion7(_now), CaseId = part.CaseId, PackagedProductId = pp, BrandId = brand, UpdatedAt = _now,
@@ -123,7 +124,7 @@ public sealed class BulkSeed(string provider, string connectionString)
     {
         await using var db = NewDb();
         db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
-        if (provider.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+        if (_postgres)
         {
             await db.Database.ExecuteSqlRawAsync("VACUUM ANALYZE");
             await db.Database.ExecuteSqlRawAsync("CHECKPOINT");

@@ -113,8 +113,8 @@ public abstract class CrashTests
                     // (PostgreSQL: minted, following its imported part; SQLite: in inventory. ItemStates).
                     foreach (var id in expected)
                     {
-                        Assert.True(items[id] is { State: ItemStates.Minted or ItemStates.InInventory, SaleTransactionId: null },
-                            $"unrecorded {order}: item {id} is {items[id].State}");
+                        var imported = Provider == DatabaseProvider.Postgres ? ItemStates.Minted : ItemStates.InInventory;
+                        Assert.True(items[id].State == imported && items[id].SaleTransactionId is null, $"unrecorded {order}: item {id} is {items[id].State}");
                         Assert.Empty(soldEvents[id]);
                     }
                 }

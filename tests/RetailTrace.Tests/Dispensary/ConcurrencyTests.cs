@@ -122,9 +122,10 @@ public abstract class ConcurrencyTests(AppFixture app)
     [Fact]
     public async Task A_removal_racing_sales_of_its_units_either_comes_first_or_leaves_them_sold()
     {
-        // The import leaves the units minted (they follow their part), so nothing but the units' own
-        // row locks can order a sale and a removal of the part: a unit must end sold with no removal
-        // event (the sale came first), or removed and refused to its sale (the removal came first).
+        // A sale checks the part's package row without locking it (on PostgreSQL the import even leaves
+        // the units minted, following their part), so only the units' own row locks order a sale and a
+        // removal of the part: a unit must end sold with no removal event (the sale came first), or
+        // removed and refused to its sale (the removal came first).
         var d = await app.NewDispensaryAsync();
         await using var live = new LiveServer(app);
         var client = await LiveClientAsync(live, d);

@@ -136,7 +136,7 @@ public abstract class CrashTests
     public async Task A_kill_during_export_generation_leaves_no_visible_file_and_the_export_finishes_after_restart()
     {
         const int units = 200_000;
-        var exportDir = Directory.CreateTempSubdirectory("rt-crash-export-").FullName;
+        var exportDir = TempDirs.New("crash-export-");
         await using var server = await ServerProcess.StartAsync(Provider, new Dictionary<string, string>
         {
             ["ObjectStore:LocalPath"] = exportDir, ["Exports:PollSeconds"] = "1", ["Exports:LeaseSeconds"] = "10",

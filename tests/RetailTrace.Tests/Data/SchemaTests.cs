@@ -21,7 +21,7 @@ public class SchemaTests
     [Fact]
     public async Task Sqlite_migrations_match_the_model()
     {
-        var dir = Directory.CreateTempSubdirectory("rt-schema-").FullName;
+        var dir = TempDirs.New("schema-");
         var migrated = await SnapshotAsync(DatabaseProvider.Sqlite, $"Data Source={dir}/migrated.db", migrate: true);
         var modelled = await SnapshotAsync(DatabaseProvider.Sqlite, $"Data Source={dir}/model.db", migrate: false);
         SqliteConnection.ClearAllPools();
@@ -182,7 +182,7 @@ public class SchemaTests
     private static async Task<AppDb> MigratedBeforeAsync(DatabaseProvider provider, string version)
     {
         var connectionString = provider == DatabaseProvider.Sqlite
-            ? $"Data Source={Directory.CreateTempSubdirectory("rt-schema-").FullName}/upgrade.db;Pooling=false"
+            ? $"Data Source={TempDirs.New("schema-")}/upgrade.db;Pooling=false"
             : await PostgresServer.NewDatabaseOrSkipAsync();
         var options = new DbContextOptionsBuilder<AppDb>();
         RetailTrace.Data.Database.Configure(options, provider, connectionString);
@@ -194,7 +194,7 @@ public class SchemaTests
     [Fact]
     public async Task Migrating_twice_is_a_no_op()
     {
-        var dir = Directory.CreateTempSubdirectory("rt-schema-").FullName;
+        var dir = TempDirs.New("schema-");
         var options = new DbContextOptionsBuilder<AppDb>();
         RetailTrace.Data.Database.Configure(options, DatabaseProvider.Sqlite, $"Data Source={dir}/twice.db");
         await using var db = new AppDb(options.Options);

@@ -130,11 +130,11 @@ public static class ExportArrange
     internal static void ConfigureAppHosts()
     {
         Environment.SetEnvironmentVariable("Exports__PollSeconds", "0");
-        Environment.SetEnvironmentVariable("ObjectStore__LocalPath", Path.Combine(Path.GetTempPath(), "rt-exports-" + Environment.ProcessId));
+        Environment.SetEnvironmentVariable("ObjectStore__LocalPath", TempDirs.New("exports-"));
     }
 #pragma warning restore CA2255
 
-    public static string NewExportDir() => Directory.CreateTempSubdirectory("rt-export-").FullName;
+    public static string NewExportDir() => TempDirs.New("export-");
 
     /// <summary>Imports case parts (by index; all when none given) under a POS Package UID, as caseids/import would record them.</summary>
     public static Task ImportAsync(this AppFixture app, string dispensaryUuid, string packageUid, MintedCase @case, params int[] parts) =>

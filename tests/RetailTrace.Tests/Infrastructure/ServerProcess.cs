@@ -40,7 +40,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         var connectionString = provider == DatabaseProvider.Postgres
             ? await PostgresServer.NewDatabaseOrSkipAsync()
-            : $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("rt-proc-").FullName, "rt.db")}";
+            : $"Data Source={Path.Combine(TempDirs.New("proc-"), "rt.db")}";
 
         var env = new Dictionary<string, string>
         {

@@ -19,7 +19,7 @@ public static class Database
 
     public static void Configure(DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString)
     {
-        if (provider == DatabaseProvider.Postgres) options.UseNpgsql(WithPoolSettings(connectionString));
+        if (provider == DatabaseProvider.Postgres) options.UseNpgsql(WithPoolSettings(connectionString)).AddInterceptors(new GenericPlan());
         else options.UseSqlite(connectionString);
     }
 
@@ -31,7 +31,7 @@ public static class Database
     /// <para><c>No Reset On Close</c>: by default Npgsql resets a pooled connection's session when it is
     /// returned, with half a dozen statements sent before the next user's first one: once per request.
     /// RetailTrace keeps no session state (no temporary tables, LISTEN or session-level advisory locks;
-    /// the one SET, in a sale, is undone in its own batch), so there is nothing to reset.</para>
+    /// the SETs of plan_cache_mode, in a sale and in <see cref="GenericPlan"/>, are undone in their own batch), so there is nothing to reset.</para>
     /// </summary>
     public static string WithPoolSettings(string connectionString)
     {

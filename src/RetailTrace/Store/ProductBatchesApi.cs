@@ -101,7 +101,8 @@ public static class ProductBatchesApi
         }
         else
         {
-            var withTotal = await page.Select(b => new { Batch = b, Total = keptTotal.FirstOrDefault() }).ToListAsync();
+            // The unfiltered list: its plan is one index scan whatever the shop, limit and offset.
+            var withTotal = await page.Select(b => new { Batch = b, Total = keptTotal.FirstOrDefault() }).TagWith(GenericPlan.Tag).ToListAsync();
             rows = withTotal.ConvertAll(x => x.Batch);
             total = withTotal.Count > 0 ? withTotal[0].Total : await keptTotal.FirstOrDefaultAsync();
         }

@@ -12,7 +12,7 @@ namespace RetailTrace.Data;
 /// the store page's 290 µs in PostgreSQL (bench/RESULTS.md, finding 33). Tag only a query whose plan
 /// does not depend on its values.</para>
 /// <para>The SET is undone by the RESET, or with the query if the query fails: the three statements are
-/// one batch, run in one implicit transaction (the sale does the same, see TransactionsApi). Npgsql's
+/// one batch, run in one implicit transaction (the sale's statement is wrapped the same way). Npgsql's
 /// reader skips the results of the SET and the RESET.</para>
 /// </summary>
 public sealed class GenericPlan : DbCommandInterceptor
@@ -33,9 +33,11 @@ public sealed class GenericPlan : DbCommandInterceptor
         return ValueTask.FromResult(result);
     }
 
+    /// <summary>The statement as a batch that runs it with its generic plan: a tagged query here, the sale's raw statement in TransactionsApi.</summary>
+    public static string Wrap(string sql) => $"SET plan_cache_mode = force_generic_plan;\n{sql};\nRESET plan_cache_mode";
+
     private static void Rewrite(DbCommand command)
     {
-        if (command.CommandText.StartsWith(Mark, StringComparison.Ordinal))
-            command.CommandText = $"SET plan_cache_mode = force_generic_plan;\n{command.CommandText};\nRESET plan_cache_mode";
+        if (command.CommandText.StartsWith(Mark, StringComparison.Ordinal)) command.CommandText = Wrap(command.CommandText);
     }
 }

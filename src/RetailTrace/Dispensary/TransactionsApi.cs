@@ -169,11 +169,10 @@ public static class TransactionsApi
     /// part's package row: a removal of the part writes every unit of it, so it meets the sale on the
     /// units' locks. A refused sale wrote nothing; the checks then read why, a replayed order first.
     /// A deadlock (a removal of the same part locks its units in another order) re-runs the statement.
-    /// <para>The statement uses a generic plan: its plan does not depend on the values (a key insert,
-    /// units by primary key), but PostgreSQL kept re-planning it per call, because the custom plan for
-    /// five ids always beat the generic plan's estimate for an unknown array; planning was 16 % of its
-    /// CPU per sale. The SET is undone by the RESET, or with the statement if the statement fails
-    /// (the three run in one implicit transaction).</para>
+    /// <para>The statement runs with its generic plan (<see cref="GenericPlan.Wrap"/>): its plan does not
+    /// depend on the values (a key insert, units by primary key), but PostgreSQL kept re-planning it per
+    /// call, because the custom plan for five ids always beat the generic plan's estimate for an unknown
+    /// array; planning was 16 % of its CPU per sale.</para>
     /// </summary>
     private static async Task<IResult> CompleteOnPostgresAsync(AppDb db, RetailTransaction sale, List<RequestedItem> items, CancellationToken ct)
     {
@@ -198,9 +197,8 @@ public static class TransactionsApi
             ?? Classification(items, i => rows.Any(r => r.Sellable == i.Id) ? 2 : 0);
     }
 
-    private static readonly string CompleteOnPostgres =
+    private static readonly string CompleteOnPostgres = GenericPlan.Wrap(
         $"""
-        SET plan_cache_mode = force_generic_plan;
         WITH sellable AS (
             SELECT lucid_items.id, ip.id AS package FROM lucid_items JOIN inventory_packages AS ip ON {ItemTransitions.PartOfUnit}
             WHERE lucid_items.id = ANY(@p6) AND {ItemTransitions.InInventoryOf("@p0", sqlite: false)}
@@ -218,9 +216,8 @@ public static class TransactionsApi
             INSERT INTO item_events (item_id, event, at, dispensary_id, order_id)
             SELECT id, '{ItemEvents.Sold}', @p5, @p0, @p1 FROM sold
         )
-        SELECT (SELECT id FROM sale), id FROM sellable;
-        RESET plan_cache_mode
-        """;
+        SELECT (SELECT id FROM sale), id FROM sellable
+        """);
 
     /// <summary>Checks 4 and 5 of SPEC §5 for a complete. Units this very sale holds (on SQLite it has taken them before the checks) count as sellable.</summary>
     private static async Task<IResult?> CheckSaleAsync(AppDb db, Guid me, long? saleId, List<RequestedItem> items, CancellationToken ct)

@@ -104,12 +104,9 @@ public sealed class BulkSeed(string provider, string connectionString)
                 GROUP BY ip.id, p.package_uid, ip.case_id, ip.packaged_product_id
                 """;
             await db.Database.ExecuteSqlRawAsync(partEvents, brand, ItemEvents.Imported, _now, dispensary);
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO item_events (item_id, event, at, dispensary_id, order_id)
-                SELECT li.id, {ItemEvents.Sold}, {_now}, {dispensary}, t.order_id
-                FROM lucid_items li JOIN retail_transactions t ON t.id = li.sale_transaction_id
-                WHERE t.dispensary_id = {dispensary}
-                """);
+            // Each sale after its units' imports, as the server places it (RetailTransaction.HistoryPosition).
+            await db.Database.ExecuteSqlAsync(
+                $"UPDATE retail_transactions SET history_position = (SELECT max(id) FROM item_events) WHERE dispensary_id = {dispensary}");
         }
         return items.Skip(sold).Select(i => ShortUuid.Encode(i.Item.Id)).ToList();
     }

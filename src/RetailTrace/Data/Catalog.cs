@@ -122,6 +122,7 @@ public static class ItemEvents
     public const string Minted = "minted";
     public const string Imported = "imported";
     public const string Removed = "removed";
+    /// <summary>In a trace only: a sale is kept on its <see cref="RetailTransaction"/> row, not as item events (migration 0013).</summary>
     public const string Sold = "sold";
     public const string Voided = "voided";
     public const string Returned = "returned";
@@ -151,7 +152,8 @@ public class LucidItem
 /// (<see cref="ItemId"/>). An import is recorded once for all the units of the case part it moved:
 /// <see cref="CaseId"/> and <see cref="PackagedProductId"/> name the part, <see cref="ItemIds"/> the
 /// units (migration 0011; before it, an import wrote a row with two index entries per unit, most of
-/// PostgreSQL's time per import: bench/RESULTS.md).
+/// PostgreSQL's time per import: bench/RESULTS.md). Sales are not here: each is its transaction's row,
+/// placed among these by <see cref="RetailTransaction.HistoryPosition"/>.
 /// </summary>
 public class ItemEvent
 {

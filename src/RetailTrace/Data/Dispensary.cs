@@ -33,6 +33,11 @@ public class RetailTransaction
     /// sale's primary key, so no index on lucid_items.sale_transaction_id is needed (migration 0010).
     /// </summary>
     public Guid[]? ItemIds { get; set; }
+    /// <summary>
+    /// A complete's place in its units' history, which holds no sold events (migration 0013): each
+    /// event of its units with an id up to this one happened before the sale, each later one after it.
+    /// </summary>
+    public long? HistoryPosition { get; set; }
 }
 
 public static class DispensaryModel

@@ -7,7 +7,8 @@ namespace RetailTrace.Dispensaries;
 /// rows still in the expected state and returns the ids it changed (UPDATE … RETURNING, on both
 /// providers), so callers compare what changed with what they asked for instead of trusting an
 /// earlier read: two requests racing for one unit can never both move it. The caller appends the
-/// matching <see cref="ItemEvent"/> rows in the same transaction.
+/// matching <see cref="ItemEvent"/> rows in the same transaction; a sale's row is its units' sold
+/// event (<see cref="RetailTransaction.HistoryPosition"/>).
 /// </summary>
 public static class ItemTransitions
 {

@@ -52,9 +52,10 @@ public static class TraceApi
         if (!ShortUuid.TryDecode(lucidId, out var id)) return Drf.NotFound();
         var me = caller.Dispensary;
         var unit = await FindAsync(db, id, ct);
-        if (unit is null || unit.Holder != me && !await db.ItemEvents.AnyAsync(e => e.ItemId == id && e.Event == ItemEvents.Sold && e.DispensaryId == me, ct))
-            return Drf.NotFound();
-        return await TraceAsync(db, unit, me, ct);
+        if (unit is null) return Drf.NotFound();
+        var history = await HistoryAsync(db, unit.Id, unit.CaseId, unit.PackagedProductId, unit.Sale, ct);
+        if (unit.Holder != me && !history.Any(e => e.Event == ItemEvents.Sold && e.DispensaryId == me)) return Drf.NotFound();
+        return await TraceAsync(db, unit, history, me, ct);
     }
 
     private static async Task<IResult> BrandTraceAsync(string lucidId, LucidCaller caller, AppDb db, CancellationToken ct)
@@ -62,11 +63,12 @@ public static class TraceApi
         if (!ShortUuid.TryDecode(lucidId, out var id)) return Drf.NotFound();
         var unit = await FindAsync(db, id, ct);
         if (unit is null || !caller.BrandIds.Contains(unit.BrandId)) return Drf.NotFound();
-        return await TraceAsync(db, unit, null, ct);
+        return await TraceAsync(db, unit, await HistoryAsync(db, unit.Id, unit.CaseId, unit.PackagedProductId, unit.Sale, ct), null, ct);
     }
 
     /// <param name="Holder">The dispensary whose inventory holds the unit, or that sold it last.</param>
-    private sealed record Unit(Guid Id, Guid CaseId, Guid PackagedProductId, Guid BatchId, Guid BrandId, string State, Guid? Holder, Guid? PackageId);
+    /// <param name="Sale">The complete the unit is sold in now.</param>
+    private sealed record Unit(Guid Id, Guid CaseId, Guid PackagedProductId, Guid BatchId, Guid BrandId, string State, Guid? Holder, Guid? PackageId, long? Sale);
 
     /// <summary>The unit with its current state; a minted unit takes its place from its case part (<see cref="ItemStates"/>).</summary>
     private static async Task<Unit?> FindAsync(AppDb db, Guid id, CancellationToken ct)
@@ -77,29 +79,50 @@ public static class TraceApi
             join ip in db.InventoryPackages on new { i.CaseId, i.PackagedProductId } equals new { ip.CaseId, ip.PackagedProductId } into parts
             from part in parts.DefaultIfEmpty()
             where i.Id == id
-            select new { i.Id, i.CaseId, i.PackagedProductId, pp.BatchId, i.BrandId, i.State, i.DispensaryId, i.InventoryPackageId, Part = (Guid?)part!.Id, PartHolder = (Guid?)part.DispensaryId })
+            select new { i.Id, i.CaseId, i.PackagedProductId, pp.BatchId, i.BrandId, i.State, i.DispensaryId, i.InventoryPackageId, i.SaleTransactionId, Part = (Guid?)part!.Id, PartHolder = (Guid?)part.DispensaryId })
             .FirstOrDefaultAsync(ct);
         if (row is null) return null;
         var followsPart = row.State == ItemStates.Minted;
         return new Unit(row.Id, row.CaseId, row.PackagedProductId, row.BatchId, row.BrandId,
             followsPart && row.Part is not null ? ItemStates.InInventory : row.State,
             followsPart ? row.PartHolder : row.DispensaryId,
-            followsPart ? row.Part : row.InventoryPackageId);
+            followsPart ? row.Part : row.InventoryPackageId, row.SaleTransactionId);
+    }
+
+    /// <summary>An entry of a unit's history: an <see cref="ItemEvent"/> at its id, or a sale at its <see cref="RetailTransaction.HistoryPosition"/>.</summary>
+    public sealed record HistoryEntry(long Position, string Event, DateTime At, Guid? DispensaryId, string? OrderId, string? PackageUid);
+
+    /// <summary>
+    /// A unit's whole history, oldest first. Its events are its own and the imports of its case part
+    /// that moved it (ItemEvent says why those are one row per part), each half read on its own index.
+    /// Its sales are the one it is sold in now (<paramref name="saleId"/>) and those its voided and
+    /// returned events name by dispensary and order id, read on the sale's keys.
+    /// </summary>
+    public static async Task<List<HistoryEntry>> HistoryAsync(AppDb db, Guid id, Guid caseId, Guid packagedProductId, long? saleId, CancellationToken ct)
+    {
+        var history = await db.ItemEvents.AsNoTracking().Where(e => e.ItemId == id)
+            .Concat(db.ItemEvents.AsNoTracking().Where(e => e.CaseId == caseId && e.PackagedProductId == packagedProductId && e.ItemIds!.Contains(id)))
+            .Select(e => new HistoryEntry(e.Id, e.Event, e.At, e.DispensaryId, e.OrderId, e.PackageUid))
+            .ToListAsync(ct);
+        var left = history.Where(e => e.Event is ItemEvents.Voided or ItemEvents.Returned).Select(e => (e.DispensaryId, e.OrderId)).ToHashSet();
+        var dispensaries = left.Select(l => l.DispensaryId!.Value).Distinct().ToList();
+        var orders = left.Select(l => l.OrderId!).Distinct().ToList();
+        var sales = await db.RetailTransactions.AsNoTracking().Where(t => t.Id == saleId)
+            .Union(db.RetailTransactions.AsNoTracking().Where(t => dispensaries.Contains(t.DispensaryId) && orders.Contains(t.OrderId) && t.Type == TransactionTypes.Complete))
+            .Select(t => new { t.Id, t.DispensaryId, t.OrderId, t.RecordedAt, t.HistoryPosition })
+            .ToListAsync(ct);
+        history.AddRange(sales
+            .Where(t => t.HistoryPosition is not null && (t.Id == saleId || left.Contains((t.DispensaryId, t.OrderId))))
+            .Select(t => new HistoryEntry(t.HistoryPosition!.Value, ItemEvents.Sold, t.RecordedAt, t.DispensaryId, t.OrderId, PackageUid: null)));
+        // A sale comes after the event at its own position (on SQLite it is the last event before the sale).
+        return [.. history.OrderBy(e => e.Position).ThenBy(e => e.Event == ItemEvents.Sold)];
     }
 
     /// <param name="dispensaryId">The viewing dispensary, whose view leaves out other dispensaries' events and packages; null for the brand.</param>
-    private static async Task<IResult> TraceAsync(AppDb db, Unit unit, Guid? dispensaryId, CancellationToken ct)
+    private static async Task<IResult> TraceAsync(AppDb db, Unit unit, List<HistoryEntry> history, Guid? dispensaryId, CancellationToken ct)
     {
-        var id = unit.Id;
-        // The unit's own events, and the imports of its case part that moved it (ItemEvent says why
-        // those are one row per part). Each half is read on its own index.
-        var events = db.ItemEvents.AsNoTracking().Where(e => e.ItemId == id)
-            .Concat(db.ItemEvents.AsNoTracking().Where(e => e.CaseId == unit.CaseId && e.PackagedProductId == unit.PackagedProductId && e.ItemIds!.Contains(id)));
-        var history = await events
-            .Where(e => dispensaryId == null || e.DispensaryId == null || e.DispensaryId == dispensaryId)
-            .OrderBy(e => e.Id)
-            .Select(e => new TraceEvent(e.Event, e.At, e.OrderId, e.PackageUid))
-            .ToListAsync(ct);
+        var events = history.Where(e => dispensaryId == null || e.DispensaryId == null || e.DispensaryId == dispensaryId)
+            .Select(e => new TraceEvent(e.Event, e.At, e.OrderId, e.PackageUid)).ToList();
         var packageUid = unit.PackageId is { } package && (dispensaryId is null || unit.Holder == dispensaryId)
             ? await (from ip in db.InventoryPackages
                      join p in db.PosPackageUids on ip.PosPackageUidId equals p.Id
@@ -108,6 +131,6 @@ public static class TraceApi
             : null;
         return Drf.Ok(new TraceResponse(
             ShortUuid.Encode(unit.Id), ShortUuid.Encode(unit.CaseId), ShortUuid.Encode(unit.PackagedProductId),
-            ShortUuid.Encode(unit.BatchId), ShortUuid.Encode(unit.BrandId), unit.State, packageUid, history));
+            ShortUuid.Encode(unit.BatchId), ShortUuid.Encode(unit.BrandId), unit.State, packageUid, events));
     }
 }

@@ -138,7 +138,7 @@ public static class TransactionsApi
     }
 
     /// <summary>
-    /// SQLite: the sale row, its units and their events in the writer's unit of work. The conditional
+    /// SQLite: the sale row and its units in the writer's unit of work. The conditional
     /// update is the check: when it moved every unit, every unit was known, unsold and in this
     /// dispensary's inventory, so the happy path reads nothing first. When it moved fewer, the checks
     /// name the refused units (the units this sale has just taken count as sellable) and the unit of
@@ -156,7 +156,6 @@ public static class TransactionsApi
         var sold = await ItemTransitions.SellAsync(db, sale.DispensaryId, id, sale.ItemIds, sale.RecordedAt, ct);
         if (sold.Count < items.Count)
             return Outcome.RolledBack(await CheckSaleAsync(db, sale.DispensaryId, id, items, ct) ?? Classification(items, i => sold.Contains(i.Id) ? 2 : 0));
-        await AppendAsync(db, sale.DispensaryId, sale, sold, ItemEvents.Sold, sale.RecordedAt, ct);
         return Outcome.Committed(Drf.Ok(new TransactionAccepted()));
     }
 
@@ -164,8 +163,8 @@ public static class TransactionsApi
     /// PostgreSQL: the sale is one statement and its own transaction, so it costs one round trip (a
     /// sale was CPU-bound on both processes, and a round trip costs each a send and a wake-up:
     /// bench/RESULTS.md). It sells every unit or writes nothing: the units are locked first (FOR
-    /// UPDATE re-reads a unit another sale changed meanwhile), and the sale row, the units and their
-    /// events are written only when all of them were sellable. Only the units are locked, not their
+    /// UPDATE re-reads a unit another sale changed meanwhile), and the sale row and the units are
+    /// written only when all of them were sellable. Only the units are locked, not their
     /// part's package row: a removal of the part writes every unit of it, so it meets the sale on the
     /// units' locks. A refused sale wrote nothing; the checks then read why, a replayed order first.
     /// A deadlock (a removal of the same part locks its units in another order) re-runs the statement.
@@ -204,17 +203,13 @@ public static class TransactionsApi
             WHERE lucid_items.id = ANY(@p6) AND {ItemTransitions.InInventoryOf("@p0", sqlite: false)}
             FOR UPDATE OF lucid_items
         ), sale AS (
-            INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at, item_ids)
-            SELECT @p0, '{TransactionTypes.Complete}', @p1, @p2, @p3, @p4, @p5, @p6
+            INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at, item_ids, history_position)
+            SELECT @p0, '{TransactionTypes.Complete}', @p1, @p2, @p3, @p4, @p5, @p6, {HistoryPosition(sqlite: false)}
             WHERE (SELECT count(*) FROM sellable) = cardinality(@p6)
             RETURNING id
         ), sold AS (
             UPDATE lucid_items SET state = '{ItemStates.Sold}', sale_transaction_id = sale.id, dispensary_id = @p0, inventory_package_id = sellable.package, updated_at = @p5
             FROM sale, sellable WHERE lucid_items.id = sellable.id
-            RETURNING lucid_items.id
-        ), events AS (
-            INSERT INTO item_events (item_id, event, at, dispensary_id, order_id)
-            SELECT id, '{ItemEvents.Sold}', @p5, @p0, @p1 FROM sold
         )
         SELECT (SELECT id FROM sale), id FROM sellable
         """);
@@ -250,7 +245,10 @@ public static class TransactionsApi
             var again = await CheckReturnAsync(db, saleId, items, ct) ?? Classification(items, i => back.Contains(i.Id) ? 2 : 0);
             return Outcome.RolledBack(again);
         }
-        await AppendAsync(db, me, transaction, back, transaction.Type == TransactionTypes.Void ? ItemEvents.Voided : ItemEvents.Returned, now, ct);
+        // One event per unit put back, with the order id: the record of which sale the unit left (a
+        // unit's earlier sales are found through these, TraceApi).
+        var @event = transaction.Type == TransactionTypes.Void ? ItemEvents.Voided : ItemEvents.Returned;
+        await ItemTransitions.AppendEventsAsync(db, back, @event, now, me, transaction.OrderId, packageUid: null, ct);
         return Outcome.Committed(Drf.Ok(new TransactionAccepted()));
     }
 
@@ -273,22 +271,25 @@ public static class TransactionsApi
         return Drf.Ok(new ItemsError<ItemClassification>(new(lists[0], lists[1], lists[2])), StatusCodes.Status400BadRequest);
     }
 
-    /// <summary>
-    /// One history event per moved unit, in the same database transaction: with the order id and the
-    /// dispensary, these events are the record of which units a transaction moved.
-    /// </summary>
-    private static Task AppendAsync(AppDb db, Guid me, RetailTransaction transaction, List<Guid> moved, string @event, DateTime now, CancellationToken ct) =>
-        ItemTransitions.AppendEventsAsync(db, moved, @event, now, me, transaction.OrderId, packageUid: null, ct);
-
     /// <summary>The transaction row by hand: through the change tracker it was a quarter of a sale's time in the writer.</summary>
     private static async Task<long> InsertAsync(AppDb db, RetailTransaction t, CancellationToken ct) =>
         (await db.QueryAsync(
-            """
-            INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at, item_ids)
-            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7)
+            $"""
+            INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, customer_id, budtender_id, recorded_at, item_ids, history_position)
+            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, {(t.Type == TransactionTypes.Complete ? HistoryPosition(db.IsSqlite) : "NULL")})
             RETURNING id
             """,
             row => row.GetInt64(0), ct, t.DispensaryId, t.Type, t.OrderId, t.PerformedAt, t.CustomerId, t.BudtenderId, t.RecordedAt, t.ItemIds)).Single();
+
+    /// <summary>
+    /// SQL for a complete's <see cref="RetailTransaction.HistoryPosition"/>. PostgreSQL: a new value of
+    /// item_events' id sequence, drawn once the sale holds its units' locks, so each earlier event of
+    /// theirs has a smaller id and each later one a larger. SQLite, whose one writer runs one statement
+    /// at a time: the last id issued to item_events.
+    /// </summary>
+    private static string HistoryPosition(bool sqlite) => sqlite
+        ? "(SELECT seq FROM sqlite_sequence WHERE name = 'item_events')"
+        : "nextval('item_events_id_seq')";
 
     private static IResult Message(string message) => Drf.Ok(new TransactionMessage(message), StatusCodes.Status400BadRequest);
 

@@ -177,6 +177,73 @@ public class SchemaTests
         }
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Upgrade_to_0013_moves_sold_events_onto_their_sales_and_keeps_each_history_in_order(DatabaseProvider provider)
+    {
+        await using var db = await MigratedBeforeAsync(provider, "0013");
+        await UpgradeKeepsSalesInHistoryAsync(db);
+    }
+
+    /// <summary>
+    /// Before 0013 a sale wrote a sold event per unit; 0013 places each sale at its last sold event's id
+    /// and deletes the sold events. Every unit's history must read as before, in the same order though all
+    /// its times are equal, and an event written after the upgrade must come after the last sale even
+    /// when the deleted sold event held the highest id (SQLite's AUTOINCREMENT does not issue it again).
+    /// </summary>
+    private static async Task UpgradeKeepsSalesInHistoryAsync(AppDb db)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var brand = new Brand { Id = Guid.NewGuid(), Name = "B", CreatedAt = at };
+        var dispensary = new RetailTrace.Data.Dispensary { Id = Guid.NewGuid(), Name = "D", CreatedAt = at };
+        var product = new Product { Id = Guid.NewGuid(), BrandId = brand.Id, Name = "P", UpdatedOn = at };
+        var batch = new Batch { Id = Guid.NewGuid(), BrandId = brand.Id, Name = "Lot", UpdatedOn = at };
+        var packaged = new PackagedProduct { Id = Guid.NewGuid(), BrandId = brand.Id, BatchId = batch.Id, ProductId = product.Id, UpdatedOn = at };
+        var @case = new Case { Id = Guid.NewGuid(), BrandId = brand.Id, DispensaryId = dispensary.Id, CreatedAt = at };
+        db.AddRange(brand, dispensary, product, batch, packaged, @case);
+        await db.SaveChangesAsync(ct);
+        // retail_transactions by hand: the model's history_position column does not exist yet.
+        async Task<long> Sale(string order, params Guid[] units) => (await db.Database.SqlQuery<long>($"""
+            INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, recorded_at, item_ids)
+            VALUES ({dispensary.Id}, {TransactionTypes.Complete}, {order}, {at}, {at}, {units}) RETURNING id AS "Value"
+            """).ToListAsync(ct)).Single();
+        async Task Events(string @event, string? order, params Guid[] units)
+        {
+            db.ItemEvents.AddRange(units.Select(u => new ItemEvent { ItemId = u, Event = @event, At = at, DispensaryId = dispensary.Id, OrderId = order }));
+            await db.SaveChangesAsync(ct);
+        }
+        var (resold, kept) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+        await Events(ItemEvents.Minted, null, resold, kept);
+        db.ItemEvents.Add(new ItemEvent { Event = ItemEvents.Imported, At = at, DispensaryId = dispensary.Id, PackageUid = "PKG-1", CaseId = @case.Id, PackagedProductId = packaged.Id, ItemIds = [resold, kept] });
+        var first = await Sale("o-1", resold, kept);
+        await Events(ItemEvents.Sold, "o-1", resold, kept);
+        await Events(ItemEvents.Returned, "o-1", resold);
+        var second = await Sale("o-2", resold);
+        await Events(ItemEvents.Sold, "o-2", resold);
+        LucidItem Unit(Guid id, long sale) => new()
+        {
+            Id = id, CaseId = @case.Id, PackagedProductId = packaged.Id, BrandId = brand.Id, State = ItemStates.Sold,
+            DispensaryId = dispensary.Id, SaleTransactionId = sale, UpdatedAt = at,
+        };
+        db.AddRange(Unit(resold, second), Unit(kept, first));
+        await db.SaveChangesAsync(ct);
+
+        await Migrator.MigrateAsync(db, ct);
+
+        Assert.False(await db.ItemEvents.AnyAsync(e => e.Event == ItemEvents.Sold, ct));
+        async Task<List<string>> History(Guid unit, long sale) =>
+            (await RetailTrace.Dispensaries.TraceApi.HistoryAsync(db, unit, @case.Id, packaged.Id, sale, ct))
+            .Select(e => $"{e.Event} {e.OrderId ?? e.PackageUid} {e.At:O}").ToList();
+        string[] Expected(params string[] events) => [.. events.Select(e => $"{e} {at:O}")];
+        Assert.Equal(Expected("minted ", "imported PKG-1", "sold o-1", "returned o-1", "sold o-2"), await History(resold, second));
+        Assert.Equal(Expected("minted ", "imported PKG-1", "sold o-1"), await History(kept, first));
+
+        await Events(ItemEvents.Voided, "o-2", resold);
+        Assert.Equal(Expected("minted ", "imported PKG-1", "sold o-1", "returned o-1", "sold o-2", "voided o-2"), await History(resold, second));
+    }
+
     /// <summary>A new database of <paramref name="provider"/> migrated up to, not including, <paramref name="version"/>
     /// (PostgreSQL: skipped when unavailable and not required). SQLite's file is unpooled, so nothing holds it afterwards.</summary>
     private static async Task<AppDb> MigratedBeforeAsync(DatabaseProvider provider, string version)

@@ -76,6 +76,36 @@ public abstract partial class TraceTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Sales_of_one_unit_in_two_dispensaries_under_one_order_id_each_show_where_they_happened()
+    {
+        var brand = await app.NewBrandAsync();
+        var d1 = await app.NewDispensaryAsync();
+        var d2 = await app.NewDispensaryAsync();
+        var c = await app.MintCaseAsync(brand.BrandUuid, 1);
+        var id = c.Parts[0].LucidIds[0];
+        await d1.Client.ImportAsync(c, 0, "PKG-1");
+        Assert.Equal(200, (await d1.Client.PostAsync("/api/v1.2/transactions/complete/", Sale("o-1", id))).Status);
+        Assert.Equal(200, (await d1.Client.PostAsync("/api/v1.2/transactions/return/", Sale("o-1", id))).Status);
+        Assert.Equal(200, (await d1.Client.PostAsync("/api/v1.2/caseids/import/remove/", new { case_uuid = c.CaseUuid, package_uid = "PKG-1" })).Status);
+        await d2.Client.ImportAsync(c, 0, "PKG-2");
+        // The same order id in the second dispensary: its sale is another one.
+        Assert.Equal(200, (await d2.Client.PostAsync("/api/v1.2/transactions/complete/", Sale("o-1", id))).Status);
+        Assert.Equal(200, (await d2.Client.PostAsync("/api/v1.2/transactions/void/", new { order_id = "o-1", performed_at = "2024-05-01T12:00:00Z" })).Status);
+        Assert.Equal(200, (await d2.Client.PostAsync("/api/v1.2/transactions/complete/", Sale("o-2", id))).Status);
+
+        async Task<List<string>> History(HttpClient client, string path)
+        {
+            var (status, body, raw) = await client.GetJsonAsync(path);
+            Assert.True(status == 200, raw);
+            return body!["history"]!.AsArray().Select(e => $"{e!["event"]} {e["package_uid"] ?? e["order_id"]}").ToList();
+        }
+        Assert.Equal(["minted ", "imported PKG-1", "sold o-1", "returned o-1", "removed PKG-1", "imported PKG-2", "sold o-1", "voided o-1", "sold o-2"],
+            await History(brand.Client, $"/api/v1.5/lucidids/{id}/"));
+        Assert.Equal(["minted ", "imported PKG-1", "sold o-1", "returned o-1", "removed PKG-1"], await History(d1.Client, $"/api/v1.2/lucidids/{id}/"));
+        Assert.Equal(["minted ", "imported PKG-2", "sold o-1", "voided o-1", "sold o-2"], await History(d2.Client, $"/api/v1.2/lucidids/{id}/"));
+    }
+
+    [Fact]
     public async Task A_re_import_shows_in_the_history_of_the_units_it_moved_only()
     {
         var d = await app.NewDispensaryAsync();

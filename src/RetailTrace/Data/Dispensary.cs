@@ -50,7 +50,7 @@ public static class DispensaryModel
             e.Property(x => x.OrderId).HasMaxLength(255);
             e.Property(x => x.CustomerId).HasMaxLength(255);
             e.Property(x => x.BudtenderId).HasMaxLength(255);
-            e.HasOne<Dispensary>().WithMany().HasForeignKey(x => x.DispensaryId);
+            // No foreign key to the dispensary: its check locked the dispensary's row in every sale (migration 0014).
             e.HasIndex(x => new { x.DispensaryId, x.OrderId, x.Type }).IsUnique();
         });
     }

@@ -244,6 +244,46 @@ public class SchemaTests
         Assert.Equal(Expected("minted ", "imported PKG-1", "sold o-1", "returned o-1", "sold o-2", "voided o-2"), await History(resold, second));
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Upgrade_to_0014_keeps_every_transaction_and_its_id(DatabaseProvider provider)
+    {
+        await using var db = await MigratedBeforeAsync(provider, "0014");
+        await UpgradeKeepsTransactionsAsync(db);
+    }
+
+    /// <summary>0014 drops the sales' key to their dispensary; SQLite rebuilds the table for it, which must keep
+    /// every row and value, and go on issuing ids after the highest.</summary>
+    private static async Task UpgradeKeepsTransactionsAsync(AppDb db)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var dispensary = new RetailTrace.Data.Dispensary { Id = Guid.NewGuid(), Name = "D", CreatedAt = at };
+        RetailTransaction Row(string type, string order) => new()
+        {
+            DispensaryId = dispensary.Id, Type = type, OrderId = order, PerformedAt = at.AddHours(-1), RecordedAt = at,
+            CustomerId = type == TransactionTypes.Complete ? "cust" : null, BudtenderId = "bud",
+            ItemIds = type == TransactionTypes.Complete ? [Guid.NewGuid(), Guid.NewGuid()] : null,
+            HistoryPosition = type == TransactionTypes.Complete ? 41 : null,
+        };
+        db.Add(dispensary);
+        db.AddRange(Row(TransactionTypes.Complete, "o-1"), Row(TransactionTypes.Void, "o-1"), Row(TransactionTypes.Complete, "o-2"));
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        async Task<List<string>> Rows() => (await db.RetailTransactions.AsNoTracking().OrderBy(t => t.Id).ToListAsync(ct))
+            .Select(t => JsonSerializer.Serialize(t)).ToList();
+        var before = await Rows();
+
+        await Migrator.MigrateAsync(db, ct);
+
+        Assert.Equal(before, await Rows());
+        var next = Row(TransactionTypes.Return, "o-2");
+        db.Add(next);
+        await db.SaveChangesAsync(ct);
+        Assert.True(next.Id > (await db.RetailTransactions.Where(t => t.Id != next.Id).MaxAsync(t => t.Id, ct)));
+    }
+
     /// <summary>A new database of <paramref name="provider"/> migrated up to, not including, <paramref name="version"/>
     /// (PostgreSQL: skipped when unavailable and not required). SQLite's file is unpooled, so nothing holds it afterwards.</summary>
     private static async Task<AppDb> MigratedBeforeAsync(DatabaseProvider provider, string version)

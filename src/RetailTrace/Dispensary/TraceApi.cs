@@ -102,9 +102,11 @@ public static class TraceApi
     {
         var history = await db.ItemEvents.AsNoTracking().Where(e => e.ItemId == id)
             .Concat(db.ItemEvents.AsNoTracking().Where(e => e.CaseId == caseId && e.PackagedProductId == packagedProductId && e.ItemIds!.Contains(id)))
+            .OrderBy(e => e.Id)
             .Select(e => new HistoryEntry(e.Id, e.Event, e.At, e.DispensaryId, e.OrderId, e.PackageUid))
             .ToListAsync(ct);
         var left = history.Where(e => e.Event is ItemEvents.Voided or ItemEvents.Returned).Select(e => (e.DispensaryId, e.OrderId)).ToHashSet();
+        if (saleId is null && left.Count == 0) return history; // never sold, and already in id order
         var dispensaries = left.Select(l => l.DispensaryId!.Value).Distinct().ToList();
         var orders = left.Select(l => l.OrderId!).Distinct().ToList();
         var sales = await db.RetailTransactions.AsNoTracking().Where(t => t.Id == saleId)

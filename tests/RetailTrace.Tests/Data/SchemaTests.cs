@@ -54,26 +54,19 @@ public class SchemaTests
     {
         var ct = TestContext.Current.CancellationToken;
         var now = DateTime.UtcNow;
-        var brand = new Brand { Id = Guid.NewGuid(), Name = "B", CreatedAt = now };
-        var dispensary = new RetailTrace.Data.Dispensary { Id = Guid.NewGuid(), Name = "D", CreatedAt = now };
-        var product = new Product { Id = Guid.NewGuid(), BrandId = brand.Id, Name = "P", UpdatedOn = now };
-        var batch = new Batch { Id = Guid.NewGuid(), BrandId = brand.Id, Name = "Lot", UpdatedOn = now };
-        var packaged = new PackagedProduct { Id = Guid.NewGuid(), BrandId = brand.Id, BatchId = batch.Id, ProductId = product.Id, UpdatedOn = now };
-        var @case = new Case { Id = Guid.NewGuid(), BrandId = brand.Id, DispensaryId = dispensary.Id, CreatedAt = now };
-        db.AddRange(brand, dispensary, product, batch, packaged, @case);
-        await db.SaveChangesAsync(ct);
+        var (brand, dispensary, packaged, @case) = await CasePartAsync(db, now, ct);
         // retail_transactions by hand: the model's item_ids column does not exist yet.
         async Task<long> Transaction(string type, string order) => (await db.Database.SqlQuery<long>($"""
             INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, recorded_at)
-            VALUES ({dispensary.Id}, {type}, {order}, {now}, {now}) RETURNING id AS "Value"
+            VALUES ({dispensary}, {type}, {order}, {now}, {now}) RETURNING id AS "Value"
             """).ToListAsync(ct)).Single();
         var sale = await Transaction(TransactionTypes.Complete, "o-1");
         var emptied = await Transaction(TransactionTypes.Complete, "o-2");
         await Transaction(TransactionTypes.Return, "o-2");
         LucidItem Unit(string state, long? saleId) => new()
         {
-            Id = Guid.CreateVersion7(), CaseId = @case.Id, PackagedProductId = packaged.Id, BrandId = brand.Id, State = state,
-            DispensaryId = dispensary.Id, SaleTransactionId = saleId, UpdatedAt = now,
+            Id = Guid.CreateVersion7(), CaseId = @case, PackagedProductId = packaged, BrandId = brand, State = state,
+            DispensaryId = dispensary, SaleTransactionId = saleId, UpdatedAt = now,
         };
         var sold = new[] { Unit(ItemStates.Sold, sale), Unit(ItemStates.Sold, sale) };
         db.AddRange([.. sold, Unit(ItemStates.InInventory, null)]);
@@ -196,27 +189,20 @@ public class SchemaTests
     {
         var ct = TestContext.Current.CancellationToken;
         var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
-        var brand = new Brand { Id = Guid.NewGuid(), Name = "B", CreatedAt = at };
-        var dispensary = new RetailTrace.Data.Dispensary { Id = Guid.NewGuid(), Name = "D", CreatedAt = at };
-        var product = new Product { Id = Guid.NewGuid(), BrandId = brand.Id, Name = "P", UpdatedOn = at };
-        var batch = new Batch { Id = Guid.NewGuid(), BrandId = brand.Id, Name = "Lot", UpdatedOn = at };
-        var packaged = new PackagedProduct { Id = Guid.NewGuid(), BrandId = brand.Id, BatchId = batch.Id, ProductId = product.Id, UpdatedOn = at };
-        var @case = new Case { Id = Guid.NewGuid(), BrandId = brand.Id, DispensaryId = dispensary.Id, CreatedAt = at };
-        db.AddRange(brand, dispensary, product, batch, packaged, @case);
-        await db.SaveChangesAsync(ct);
+        var (brand, dispensary, packaged, @case) = await CasePartAsync(db, at, ct);
         // retail_transactions by hand: the model's history_position column does not exist yet.
         async Task<long> Sale(string order, params Guid[] units) => (await db.Database.SqlQuery<long>($"""
             INSERT INTO retail_transactions (dispensary_id, type, order_id, performed_at, recorded_at, item_ids)
-            VALUES ({dispensary.Id}, {TransactionTypes.Complete}, {order}, {at}, {at}, {units}) RETURNING id AS "Value"
+            VALUES ({dispensary}, {TransactionTypes.Complete}, {order}, {at}, {at}, {units}) RETURNING id AS "Value"
             """).ToListAsync(ct)).Single();
         async Task Events(string @event, string? order, params Guid[] units)
         {
-            db.ItemEvents.AddRange(units.Select(u => new ItemEvent { ItemId = u, Event = @event, At = at, DispensaryId = dispensary.Id, OrderId = order }));
+            db.ItemEvents.AddRange(units.Select(u => new ItemEvent { ItemId = u, Event = @event, At = at, DispensaryId = dispensary, OrderId = order }));
             await db.SaveChangesAsync(ct);
         }
         var (resold, kept) = (Guid.CreateVersion7(), Guid.CreateVersion7());
         await Events(ItemEvents.Minted, null, resold, kept);
-        db.ItemEvents.Add(new ItemEvent { Event = ItemEvents.Imported, At = at, DispensaryId = dispensary.Id, PackageUid = "PKG-1", CaseId = @case.Id, PackagedProductId = packaged.Id, ItemIds = [resold, kept] });
+        db.ItemEvents.Add(new ItemEvent { Event = ItemEvents.Imported, At = at, DispensaryId = dispensary, PackageUid = "PKG-1", CaseId = @case, PackagedProductId = packaged, ItemIds = [resold, kept] });
         var first = await Sale("o-1", resold, kept);
         await Events(ItemEvents.Sold, "o-1", resold, kept);
         await Events(ItemEvents.Returned, "o-1", resold);
@@ -224,8 +210,8 @@ public class SchemaTests
         await Events(ItemEvents.Sold, "o-2", resold);
         LucidItem Unit(Guid id, long sale) => new()
         {
-            Id = id, CaseId = @case.Id, PackagedProductId = packaged.Id, BrandId = brand.Id, State = ItemStates.Sold,
-            DispensaryId = dispensary.Id, SaleTransactionId = sale, UpdatedAt = at,
+            Id = id, CaseId = @case, PackagedProductId = packaged, BrandId = brand, State = ItemStates.Sold,
+            DispensaryId = dispensary, SaleTransactionId = sale, UpdatedAt = at,
         };
         db.AddRange(Unit(resold, second), Unit(kept, first));
         await db.SaveChangesAsync(ct);
@@ -234,7 +220,7 @@ public class SchemaTests
 
         Assert.False(await db.ItemEvents.AnyAsync(e => e.Event == ItemEvents.Sold, ct));
         async Task<List<string>> History(Guid unit, long sale) =>
-            (await RetailTrace.Dispensaries.TraceApi.HistoryAsync(db, unit, @case.Id, packaged.Id, sale, ct))
+            (await RetailTrace.Dispensaries.TraceApi.HistoryAsync(db, unit, @case, packaged, sale, ct))
             .Select(e => $"{e.Event} {e.OrderId ?? e.PackageUid} {e.At:O}").ToList();
         string[] Expected(params string[] events) => [.. events.Select(e => $"{e} {at:O}")];
         Assert.Equal(Expected("minted ", "imported PKG-1", "sold o-1", "returned o-1", "sold o-2"), await History(resold, second));
@@ -282,6 +268,20 @@ public class SchemaTests
         db.Add(next);
         await db.SaveChangesAsync(ct);
         Assert.True(next.Id > (await db.RetailTransactions.Where(t => t.Id != next.Id).MaxAsync(t => t.Id, ct)));
+    }
+
+    /// <summary>A brand's packaged product and a case of it, shipped to a dispensary: the rows a unit needs. Returns their ids.</summary>
+    private static async Task<(Guid Brand, Guid Dispensary, Guid PackagedProduct, Guid Case)> CasePartAsync(AppDb db, DateTime at, CancellationToken ct)
+    {
+        var brand = new Brand { Id = Guid.NewGuid(), Name = "B", CreatedAt = at };
+        var dispensary = new RetailTrace.Data.Dispensary { Id = Guid.NewGuid(), Name = "D", CreatedAt = at };
+        var product = new Product { Id = Guid.NewGuid(), BrandId = brand.Id, Name = "P", UpdatedOn = at };
+        var batch = new Batch { Id = Guid.NewGuid(), BrandId = brand.Id, Name = "Lot", UpdatedOn = at };
+        var packaged = new PackagedProduct { Id = Guid.NewGuid(), BrandId = brand.Id, BatchId = batch.Id, ProductId = product.Id, UpdatedOn = at };
+        var @case = new Case { Id = Guid.NewGuid(), BrandId = brand.Id, DispensaryId = dispensary.Id, CreatedAt = at };
+        db.AddRange(brand, dispensary, product, batch, packaged, @case);
+        await db.SaveChangesAsync(ct);
+        return (brand.Id, dispensary.Id, packaged.Id, @case.Id);
     }
 
     /// <summary>A new database of <paramref name="provider"/> migrated up to, not including, <paramref name="version"/>

@@ -67,48 +67,56 @@ public sealed class BulkSeed(string provider, string connectionString)
         }).ToList();
         await SaveAsync(parts);
 
-        // Time-ordered (version 7) LucidIDs, as minting makes them; an import leaves them minted on
-        // PostgreSQL and writes its package onto them on SQLite (ItemTransitions.ImportAsync).
-        var sqlite = !_postgres;
+        // Time-ordered (version 7) LucidIDs, as minting makes them, in inventory as an import leaves them.
         var items = parts.SelectMany(part => Enumerable.Range(0, 50).Select(_ => (Part: part, Item: new LucidItem
         {
-            Id = Guid.CreateVersion7(_now), CaseId = part.CaseId, PackagedProductId = pp, BrandId = brand, UpdatedAt = _now,
-            State = sqlite ? ItemStates.InInventory : ItemStates.Minted,
-            DispensaryId = sqlite ? dispensary : null, InventoryPackageId = sqlite ? part.Id : null,
+            Id = Guid.CreateVersion7(_now), CaseId = part.CaseId, PackagedProductId = pp, BrandId = brand,
+            State = ItemStates.InInventory, DispensaryId = dispensary, InventoryPackageId = part.Id,
         }))).ToList();
-        var sales = Enumerable.Range(0, sold).Select(i => new RetailTransaction
-        {
-            DispensaryId = dispensary, Type = TransactionTypes.Complete, OrderId = $"seed-{i}", PerformedAt = _now, RecordedAt = _now,
-            ItemIds = [items[i].Item.Id],
-        }).ToList();
-        await SaveAsync(sales);
-        for (var i = 0; i < sold; i++)
-        {
-            var (part, item) = items[i];
-            (item.State, item.SaleTransactionId, item.DispensaryId, item.InventoryPackageId) = (ItemStates.Sold, sales[i].Id, dispensary, part.Id);
-        }
         await SaveAsync(items.Select(i => i.Item));
 
-        // The history every unit would have: minted, imported into its package UID, sold in its order.
-        await using (var db = NewDb())
+        // The history every unit would have, as the server writes it: one minted event per case, one
+        // imported event per case part, then one sold event per sale.
+        var uids = packages.ToDictionary(p => p.Id, p => p.PackageUid);
+        var byPart = items.GroupBy(i => i.Part).ToList();
+        await SaveEventsAsync(byPart.Select(g => ItemEvent.For(ItemEventTypes.Minted, _now, g.Select(i => i.Item.Id))));
+        await SaveEventsAsync(byPart.Select(g =>
         {
-            db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
-            await db.Database.ExecuteSqlAsync($"INSERT INTO item_events (item_id, event, at) SELECT id, {ItemEvents.Minted}, {_now} FROM lucid_items WHERE brand_id = {brand}");
-            // One imported event per case part, naming its units, as the server writes them (migration 0011).
-            var units = db.IsSqlite ? "json_group_array(li.id)" : "array_agg(li.id)";
-            var partEvents = $$"""
-                INSERT INTO item_events (event, at, dispensary_id, package_uid, case_id, packaged_product_id, item_ids)
-                SELECT {1}, {2}, {3}, p.package_uid, ip.case_id, ip.packaged_product_id, {{units}}
-                FROM lucid_items li JOIN inventory_packages ip ON ip.case_id = li.case_id AND ip.packaged_product_id = li.packaged_product_id JOIN pos_package_uids p ON p.id = ip.pos_package_uid_id
-                WHERE li.brand_id = {0}
-                GROUP BY ip.id, p.package_uid, ip.case_id, ip.packaged_product_id
-                """;
-            await db.Database.ExecuteSqlRawAsync(partEvents, brand, ItemEvents.Imported, _now, dispensary);
-            // Each sale after its units' imports, as the server places it (RetailTransaction.HistoryPosition).
-            await db.Database.ExecuteSqlAsync(
-                $"UPDATE retail_transactions SET history_position = (SELECT max(id) FROM item_events) WHERE dispensary_id = {dispensary}");
+            var imported = ItemEvent.For(ItemEventTypes.Imported, _now, g.Select(i => i.Item.Id));
+            (imported.DispensaryId, imported.PackageUid) = (dispensary, uids[g.Key.PosPackageUidId]);
+            return imported;
+        }));
+        var sales = Enumerable.Range(0, sold).Select(i =>
+        {
+            var sale = ItemEvent.For(ItemEventTypes.Sold, _now, [items[i].Item.Id]);
+            (sale.DispensaryId, sale.OrderId, sale.PerformedAt) = (dispensary, $"seed-{i}", _now);
+            return sale;
+        }).ToList();
+        await SaveEventsAsync(sales);
+        for (var i = 0; i < sold; i++) (items[i].Item.State, items[i].Item.SaleEventId) = (ItemStates.Sold, sales[i].Id);
+        foreach (var chunk in items.Take(sold).Chunk(Chunk))
+        {
+            await using var db = NewDb();
+            db.LucidItems.UpdateRange(chunk.Select(i => i.Item));
+            await db.SaveChangesAsync();
         }
         return items.Skip(sold).Select(i => ShortUuid.Encode(i.Item.Id)).ToList();
+    }
+
+    /// <summary>Events with their units, in the order given (ids follow it), about <see cref="Chunk"/> units per SaveChanges.</summary>
+    private async Task SaveEventsAsync(IEnumerable<ItemEvent> events)
+    {
+        var chunk = new List<ItemEvent>();
+        var units = 0;
+        foreach (var e in events.Append(null))
+        {
+            if (e is not null) { chunk.Add(e); units += e.Units.Count + 1; }
+            if (chunk.Count == 0 || (e is not null && units < Chunk)) continue;
+            await using var db = NewDb();
+            db.ItemEvents.AddRange(chunk);
+            await db.SaveChangesAsync();
+            (chunk, units) = ([], 0);
+        }
     }
 
     /// <summary>

@@ -175,8 +175,8 @@ public sealed class Soak(string baseUrl, string adminToken, string provider, str
         var options = new DbContextOptionsBuilder<AppDb>();
         Database.Configure(options, provider.Equals("postgres", StringComparison.OrdinalIgnoreCase) ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite, connectionString);
         await using var db = new AppDb(options.Options);
-        var byType = await db.RetailTransactions.Where(t => t.DispensaryId == dispensary).GroupBy(t => t.Type).Select(g => new { g.Key, Count = g.LongCount() }).ToListAsync();
-        long Tx(string type) => byType.SingleOrDefault(t => t.Key == type)?.Count ?? 0;
+        var byType = await db.ItemEvents.Where(e => e.DispensaryId == dispensary && e.OrderId != null).GroupBy(e => e.Type).Select(g => new { g.Key, Count = g.LongCount() }).ToListAsync();
+        long Tx(string type) => byType.SingleOrDefault(t => t.Key == TransactionTypes.All.Single(x => x.Name == type).Event)?.Count ?? 0;
         var imported = await db.InventoryPackages.LongCountAsync(p => p.DispensaryId == dispensary);
         var transfers = await db.InventoryTransfers.LongCountAsync(t => t.ShopId == shop);
         var applied = await db.InventoryTransfers.LongCountAsync(t => t.ShopId == shop && t.CompleteTransfer);

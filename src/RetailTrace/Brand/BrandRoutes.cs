@@ -10,5 +10,6 @@ public static class BrandRoutes
         app.MapProducts();
         app.MapDigitalCoas();
         app.MapCases();
+        app.MapLucidIds();
     }
 }

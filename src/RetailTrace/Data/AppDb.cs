@@ -29,6 +29,7 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
     public DbSet<Case> Cases => Set<Case>();
     public DbSet<LucidItem> LucidItems => Set<LucidItem>();
     public DbSet<ItemEvent> ItemEvents => Set<ItemEvent>();
+    public DbSet<ItemEventUnit> ItemEventUnits => Set<ItemEventUnit>();
 
     public DbSet<PosPackageUid> PosPackageUids => Set<PosPackageUid>();
     public DbSet<CatalogProduct> CatalogProducts => Set<CatalogProduct>();
@@ -42,7 +43,6 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
     public DbSet<InventoryTransfer> InventoryTransfers => Set<InventoryTransfer>();
     public DbSet<InventoryTransferLog> InventoryTransferLogs => Set<InventoryTransferLog>();
     public DbSet<TransferCounter> TransferCounters => Set<TransferCounter>();
-    public DbSet<RetailTransaction> RetailTransactions => Set<RetailTransaction>();
     public DbSet<ExportRun> ExportRuns => Set<ExportRun>();
 
     // ProviderName reads an assembly name by reflection on every call; a context never changes provider.
@@ -59,10 +59,10 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
     {
         TenantModel.Configure(b);
         CatalogModel.Configure(b);
-        InventoryModel.Configure(b);
+        LucidIdModel.Configure(b, postgres: !IsSqlite);
+        InventoryModel.Configure(b, postgres: !IsSqlite);
         IdempotencyModel.Configure(b);
         StoreModel.Configure(b);
-        DispensaryModel.Configure(b);
         ExportsModel.Configure(b);
         ApplySnakeCaseNames(b);
         if (IsSqlite) UtcOnRead(b);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace RetailTrace.Data;
 
@@ -19,19 +20,34 @@ public static class Database
 
     public static void Configure(DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString)
     {
-        if (provider == DatabaseProvider.Postgres) options.UseNpgsql(WithPoolSettings(connectionString)).AddInterceptors(new GenericPlan());
+        if (provider == DatabaseProvider.Postgres)
+            options.UseNpgsql(WithPoolSettings(connectionString), o => o.ExecutionStrategy(d => new RetryOnConflict(d)));
         else options.UseSqlite(connectionString);
     }
 
     /// <summary>
-    /// PostgreSQL connection settings for the hot paths; an explicit setting in the connection string wins.
+    /// PostgreSQL: a write transaction that lost a race with another on the same rows (a serialization
+    /// failure under REPEATABLE READ, or a deadlock) runs again from the start, at once and then after
+    /// short random waits, so that racers of one row spread out. See <see cref="Writes"/>.
+    /// </summary>
+    private sealed class RetryOnConflict(ExecutionStrategyDependencies dependencies)
+        : ExecutionStrategy(dependencies, maxRetryCount: 10, maxRetryDelay: TimeSpan.FromMilliseconds(100))
+    {
+        protected override bool ShouldRetryOn(Exception exception) => IsConflict(exception);
+    }
+
+    /// <summary>True when a transaction lost a race and may simply run again.</summary>
+    public static bool IsConflict(Exception ex) => ex is DbUpdateConcurrencyException
+        || (ex is DbUpdateException { InnerException: { } inner } ? inner : ex) is
+            Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.SerializationFailure or Npgsql.PostgresErrorCodes.DeadlockDetected };
+
+    /// <summary>
+    /// PostgreSQL connection settings; an explicit setting in the connection string wins.
     /// <para><c>Max Auto Prepare</c>: Npgsql prepares a statement on a physical connection once it has seen
-    /// its text a few times, so PostgreSQL stops parsing and planning the hot statements on every call
-    /// (it was CPU-bound under load; bench/RESULTS.md).</para>
-    /// <para><c>No Reset On Close</c>: by default Npgsql resets a pooled connection's session when it is
-    /// returned, with half a dozen statements sent before the next user's first one: once per request.
-    /// RetailTrace keeps no session state (no temporary tables, LISTEN or session-level advisory locks;
-    /// the SETs of plan_cache_mode, in a sale and in <see cref="GenericPlan"/>, are undone in their own batch), so there is nothing to reset.</para>
+    /// its text a few times, so PostgreSQL parses and plans the frequent statements once per connection.</para>
+    /// <para><c>No Reset On Close</c>: by default Npgsql resets a pooled connection's session before its next
+    /// use, half a dozen statements per request. RetailTrace keeps no session state (no temporary tables,
+    /// LISTEN, SET or session-level advisory locks), so there is nothing to reset.</para>
     /// </summary>
     public static string WithPoolSettings(string connectionString)
     {

@@ -1,57 +1,35 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace RetailTrace.Data;
 
-// Retail transactions of a dispensary (Dispensary API v1.2 transactions/complete, void, return).
-
-public static class TransactionTypes
+/// <summary>What a POS transaction does to the LucidIDs it concerns.</summary>
+public enum TransactionEffect
 {
-    public const string Complete = "complete";
-    public const string Void = "void";
-    public const string Return = "return";
+    /// <summary>Sells the listed units, which must be in the dispensary's inventory.</summary>
+    SellListed,
+    /// <summary>Puts back every unit the order's sale still holds.</summary>
+    PutBackSale,
+    /// <summary>Puts back the listed units, which must be sold in the order's sale.</summary>
+    PutBackListed,
 }
 
 /// <summary>
-/// One POS transaction as recorded. The unique (dispensary, order_id, type) index is the
-/// idempotency guard: a retried or concurrent duplicate fails its insert and is answered
-/// "already processed", so no read-then-insert check exists anywhere.
+/// A retail transaction type of the Dispensary API (POST /api/v1.2/transactions/&lt;name&gt;/): the item
+/// event that records it and what it does to units. A type is declared here once; its route, its
+/// checks and its place in every unit's history follow from the declaration.
 /// </summary>
-public class RetailTransaction
+public sealed record TransactionType(string Name, string Event, TransactionEffect Effect, string Summary)
 {
-    public long Id { get; set; }
-    public Guid DispensaryId { get; set; }
-    public required string Type { get; set; }
-    public required string OrderId { get; set; }
-    /// <summary>When the POS says it happened (client clock).</summary>
-    public DateTime PerformedAt { get; set; }
-    public string? CustomerId { get; set; }
-    public string? BudtenderId { get; set; }
-    /// <summary>When we recorded it (server clock).</summary>
-    public DateTime RecordedAt { get; set; }
-    /// <summary>
-    /// The units a complete sold (null for void and return rows): a void finds its units through the
-    /// sale's primary key, so no index on lucid_items.sale_transaction_id is needed (migration 0010).
-    /// </summary>
-    public Guid[]? ItemIds { get; set; }
-    /// <summary>
-    /// A complete's place in its units' history, which holds no sold events (migration 0013): each
-    /// event of its units with an id up to this one happened before the sale, each later one after it.
-    /// </summary>
-    public long? HistoryPosition { get; set; }
+    /// <summary>Whether the request lists its LucidIDs in <c>items</c>.</summary>
+    public bool ListsItems => Effect != TransactionEffect.PutBackSale;
 }
 
-public static class DispensaryModel
+public static class TransactionTypes
 {
-    public static void Configure(ModelBuilder b)
-    {
-        b.Entity<RetailTransaction>(e =>
-        {
-            e.Property(x => x.Type).HasMaxLength(16);
-            e.Property(x => x.OrderId).HasMaxLength(255);
-            e.Property(x => x.CustomerId).HasMaxLength(255);
-            e.Property(x => x.BudtenderId).HasMaxLength(255);
-            // No foreign key to the dispensary: its check locked the dispensary's row in every sale (migration 0014).
-            e.HasIndex(x => new { x.DispensaryId, x.OrderId, x.Type }).IsUnique();
-        });
-    }
+    public static readonly TransactionType Complete = new("complete", ItemEventTypes.Sold, TransactionEffect.SellListed,
+        "Record a completed sale: its LucidIDs leave inventory as sold");
+    public static readonly TransactionType Void = new("void", ItemEventTypes.Voided, TransactionEffect.PutBackSale,
+        "Void a completed sale: the units it still holds go back into inventory");
+    public static readonly TransactionType Return = new("return", ItemEventTypes.Returned, TransactionEffect.PutBackListed,
+        "Return units sold in an order: they go back into inventory");
+
+    public static readonly IReadOnlyList<TransactionType> All = [Complete, Void, Return];
 }

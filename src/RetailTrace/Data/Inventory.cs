@@ -41,11 +41,13 @@ public class InventoryPackage
 
 public static class InventoryModel
 {
-    public static void Configure(ModelBuilder b)
+    public static void Configure(ModelBuilder b, bool postgres)
     {
         b.Entity<PosPackageUid>(e =>
         {
             e.Property(x => x.PackageUid).HasMaxLength(255);
+            // Package UIDs sort by code point (the export's order) on every provider, as SQLite's default does.
+            if (postgres) e.Property(x => x.PackageUid).UseCollation("C");
             e.Property(x => x.PosInventoryId).HasMaxLength(255);
             e.HasOne<Dispensary>().WithMany().HasForeignKey(x => x.DispensaryId);
             e.HasIndex(x => new { x.DispensaryId, x.PackageUid }).IsUnique();

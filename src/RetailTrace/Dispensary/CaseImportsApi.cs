@@ -12,10 +12,10 @@ public sealed record CaseImportResponse(string CaseUuid, string PackagedProductU
 public sealed record CaseImportRemoveRequest(string CaseUuid, string PackageUid, string? PackagedProductUuid);
 
 /// <summary>
-/// POST /api/v1.2/caseids/import/ and /caseids/import/remove/ (seed 000, SPEC §5).
-/// Every request is one write transaction that first claims the case row with a conditional
-/// update: that row is the lock all imports and removals of a case serialize on, and the claim's
-/// WHERE clause is what keeps two dispensaries from ever holding parts of the same case.
+/// POST /api/v1.2/caseids/import/ and /caseids/import/remove/: a case part (case × packaged product)
+/// goes into the dispensary's inventory under a POS Package UID, and out again. Each request is one
+/// write (<see cref="Writes"/>): it reads the case, decides in the SPEC's order of checks, then writes
+/// the case's claim, the POS records, the part's package, its units and one event listing them.
 /// </summary>
 public static class CaseImportsApi
 {
@@ -58,59 +58,55 @@ public static class CaseImportsApi
         if (form.Errors is { } fieldErrors) return fieldErrors;
 
         var me = caller.Dispensary;
-        var caseUuid = ShortUuid.Encode(caseId!.Value);
-        var ppUuid = ShortUuid.Encode(packagedProductId!.Value);
-        return await db.InWriteTransactionAsync(async db =>
+        var (c, pp) = (caseId!.Value, packagedProductId!.Value);
+        var (caseUuid, ppUuid) = (ShortUuid.Encode(c), ShortUuid.Encode(pp));
+        return await db.WriteAsync(async () =>
         {
+            var found = await db.Cases.Where(x => x.Id == c).Select(x => new
+            {
+                Holder = x.DispensaryId,
+                HasPart = db.LucidItems.Any(i => i.CaseId == c && i.PackagedProductId == pp),
+                Package = db.InventoryPackages.Where(ip => ip.CaseId == c && ip.PackagedProductId == pp).Select(ip => (Guid?)ip.Id).FirstOrDefault(),
+                PackageUid = db.InventoryPackages.Where(ip => ip.CaseId == c && ip.PackagedProductId == pp)
+                    .Join(db.PosPackageUids, ip => ip.PosPackageUidId, u => u.Id, (_, u) => u.PackageUid).FirstOrDefault(),
+                // The POS records this import names, when on record as named: most imports change neither.
+                PosPackageUid = db.PosPackageUids.Where(u => u.DispensaryId == me && u.PackageUid == packageUid && u.PosInventoryId == posInventoryId)
+                    .Select(u => (Guid?)u.Id).FirstOrDefault(),
+                CatalogProduct = db.CatalogProducts.Where(p => p.DispensaryId == me && p.PosProductId == posProductId && p.PackagedProductId == pp && (sku == null || p.Sku == sku))
+                    .Select(p => (Guid?)p.Id).FirstOrDefault(),
+            }).FirstOrDefaultAsync(ct);
+            if (found is null) return Drf.BadRequest($"Case not found for case_uuid={caseUuid}.");
+            if (!found.HasPart) return Drf.BadRequest($"Packaged product {ppUuid} is not part of case {caseUuid}.");
+            if (found.Holder is { } holder && holder != me) return Drf.BadRequest("This case has already been scanned for another dispensary.");
+            if (found.PackageUid == packageUid)
+                return Drf.BadRequest($"Items in CaseID {caseUuid} are already imported into inventory {packageUid}.");
+
             var now = time.GetUtcNow().UtcDateTime;
-            // The claim first: it answers whether the part exists too, and the checks below run only
-            // when it fails, in the SPEC's order (no case, not in the case, another dispensary's).
-            var claim = await db.QueryAsync(
-                """
-                UPDATE cases SET dispensary_id = @p0
-                WHERE id = @p1 AND (dispensary_id IS NULL OR dispensary_id = @p0)
-                RETURNING EXISTS (SELECT 1 FROM lucid_items WHERE case_id = @p1 AND packaged_product_id = @p2)
-                """,
-                row => row.GetBoolean(0), ct, me, caseId, packagedProductId);
-            if (claim is not [true])
-            {
-                var hasPart = await db.Cases.Where(c => c.Id == caseId)
-                    .Select(c => (bool?)db.LucidItems.Any(i => i.CaseId == caseId && i.PackagedProductId == packagedProductId))
-                    .FirstOrDefaultAsync(ct);
-                return Outcome.RolledBack(Drf.BadRequest(
-                    hasPart is null ? $"Case not found for case_uuid={caseUuid}."
-                    : hasPart == false ? $"Packaged product {ppUuid} is not part of case {caseUuid}."
-                    : "This case has already been scanned for another dispensary."));
-            }
+            // Every import and removal writes the case row: concurrent ones of one case meet there (Writes).
+            await db.Cases.Where(x => x.Id == c).ExecuteUpdateAsync(s => s.SetProperty(x => x.DispensaryId, me), ct);
+            var posPackageUid = found.PosPackageUid ?? await UpsertPosPackageUidAsync(db, me, packageUid!, posInventoryId!, now, ct);
+            var catalogProduct = found.CatalogProduct ?? await UpsertCatalogProductAsync(db, me, posProductId!, sku, pp, now, ct);
+            // A part moving to another package UID keeps its Inventory Package row (and its units their package).
+            var package = found.Package ?? Guid.NewGuid();
+            if (found.Package is null)
+                db.InventoryPackages.Add(new InventoryPackage
+                {
+                    Id = package, DispensaryId = me, CaseId = c, PackagedProductId = pp,
+                    PosPackageUidId = posPackageUid, CatalogProductId = catalogProduct, ImportedAt = now,
+                });
+            else
+                await db.InventoryPackages.Where(ip => ip.Id == package).ExecuteUpdateAsync(s => s
+                    .SetProperty(ip => ip.PosPackageUidId, posPackageUid).SetProperty(ip => ip.CatalogProductId, catalogProduct)
+                    .SetProperty(ip => ip.ImportedAt, now), ct);
 
-            // Read after the claim: the case row lock makes this the latest committed state. One
-            // statement reads the part's current package and the POS rows this import names, if on record.
-            var known = (await db.QueryAsync(
-                """
-                SELECT ip.id, p.package_uid,
-                    (SELECT id FROM pos_package_uids WHERE dispensary_id = @p2 AND package_uid = @p3 AND pos_inventory_id = @p4),
-                    (SELECT id FROM catalog_products
-                     WHERE dispensary_id = @p2 AND pos_product_id = @p5 AND packaged_product_id = @p1 AND (CAST(@p6 AS varchar(255)) IS NULL OR sku = @p6))
-                FROM (SELECT 1) AS one
-                LEFT JOIN inventory_packages ip ON ip.case_id = @p0 AND ip.packaged_product_id = @p1
-                LEFT JOIN pos_package_uids p ON p.id = ip.pos_package_uid_id
-                """,
-                row => (Current: row.IsDBNull(0) ? (Guid?)null : row.GetGuid(0), CurrentUid: row.IsDBNull(1) ? null : row.GetString(1),
-                    PosPackageUid: row.IsDBNull(2) ? (Guid?)null : row.GetGuid(2), CatalogProduct: row.IsDBNull(3) ? (Guid?)null : row.GetGuid(3)),
-                ct, caseId, packagedProductId, me, packageUid, posInventoryId, posProductId, sku)).Single();
-            if (known.CurrentUid == packageUid)
-                return Outcome.RolledBack(Drf.BadRequest($"Items in CaseID {caseUuid} are already imported into inventory {packageUid}."));
-
-            // A part moving to another package UID keeps its Inventory Package row.
-            var package = new InventoryPackage
-            {
-                Id = known.Current ?? Guid.NewGuid(), DispensaryId = me, CaseId = caseId.Value, PackagedProductId = packagedProductId.Value,
-                PosPackageUidId = known.PosPackageUid ?? await UpsertPosPackageUidAsync(db, me, packageUid!, posInventoryId!, now, ct),
-                CatalogProductId = known.CatalogProduct ?? await UpsertCatalogProductAsync(db, me, posProductId!, sku, packagedProductId.Value, now, ct),
-                ImportedAt = now,
-            };
-            await ItemTransitions.ImportAsync(db, package, packageUid!, ct);
-            return Outcome.Committed(Drf.Ok(new CaseImportResponse(caseUuid, ppUuid, packageUid!)));
+            var moving = db.LucidItems.Where(LucidItem.OfPart(c, pp)).Where(LucidItem.Importable);
+            var units = await moving.Select(i => i.Id).ToListAsync(ct);
+            await moving.ExecuteUpdateAsync(LucidItem.PlaceIn(me, package), ct);
+            var imported = ItemEvent.For(ItemEventTypes.Imported, now, units);
+            (imported.DispensaryId, imported.PackageUid) = (me, packageUid);
+            db.ItemEvents.Add(imported);
+            await db.SaveChangesAsync(ct);
+            return Drf.Ok(new CaseImportResponse(caseUuid, ppUuid, packageUid!));
         }, ct);
     }
 
@@ -125,61 +121,58 @@ public static class CaseImportsApi
         if (form.Errors is { } fieldErrors) return fieldErrors;
 
         var me = caller.Dispensary;
-        var caseUuid = ShortUuid.Encode(caseId!.Value);
-        return await db.InWriteTransactionAsync(async db =>
+        var c = caseId!.Value;
+        return await db.WriteAsync(async () =>
         {
-            var now = time.GetUtcNow().UtcDateTime;
-            var posPackageUidId = await db.PosPackageUids.Where(p => p.DispensaryId == me && p.PackageUid == packageUid)
+            var posPackageUid = await db.PosPackageUids.Where(p => p.DispensaryId == me && p.PackageUid == packageUid)
                 .Select(p => (Guid?)p.Id).FirstOrDefaultAsync(ct);
-            if (posPackageUidId is null)
-                return Outcome.RolledBack(Drf.BadRequest($"POS Package UID not found for package_uid={packageUid}."));
-
-            // Lock the case row (a no-op update) so this serializes with imports of the same case.
-            await db.Cases.Where(c => c.Id == caseId && c.DispensaryId == me).ExecuteUpdateAsync(s => s.SetProperty(c => c.DispensaryId, me), ct);
+            if (posPackageUid is null) return Drf.BadRequest($"POS Package UID not found for package_uid={packageUid}.");
             var packages = await db.InventoryPackages
-                .Where(ip => ip.DispensaryId == me && ip.CaseId == caseId && ip.PosPackageUidId == posPackageUidId)
+                .Where(ip => ip.DispensaryId == me && ip.CaseId == c && ip.PosPackageUidId == posPackageUid)
                 .Where(ip => packagedProductId == null || ip.PackagedProductId == packagedProductId)
                 .Select(ip => new { ip.Id, ip.PackagedProductId }).ToListAsync(ct);
-            if (packages.Count == 0)
-                return Outcome.RolledBack(Drf.BadRequest($"Case {caseUuid} is not imported into package_uid={packageUid}."));
+            if (packages.Count == 0) return Drf.BadRequest($"Case {ShortUuid.Encode(c)} is not imported into package_uid={packageUid}.");
 
-            var changed = await ItemTransitions.RemoveAsync(db, caseId.Value, packages.Select(p => p.PackagedProductId).ToList(), now, ct);
-            var removed = changed.Where(c => c.State == ItemStates.Removed).Select(c => c.Id).ToList();
-            await ItemTransitions.AppendEventsAsync(db, removed, ItemEvents.Removed, now, me, orderId: null, packageUid, ct);
+            var now = time.GetUtcNow().UtcDateTime;
+            var removed = new List<Guid>();
+            foreach (var part in packages)
+            {
+                var leaving = db.LucidItems.Where(LucidItem.OfPart(c, part.PackagedProductId)).Where(LucidItem.Removable);
+                // Sold units leave their package too, but stay sold: the event lists the units that leave inventory.
+                removed.AddRange(await leaving.Where(i => i.State != ItemStates.Sold).Select(i => i.Id).ToListAsync(ct));
+                await leaving.ExecuteUpdateAsync(LucidItem.TakeOutOfInventory, ct);
+            }
             var packageIds = packages.Select(p => p.Id).ToList();
             await db.InventoryPackages.Where(ip => packageIds.Contains(ip.Id)).ExecuteDeleteAsync(ct);
             // The case is free for anyone once no part of it is imported any more.
-            await db.Cases.Where(c => c.Id == caseId && !db.InventoryPackages.Any(ip => ip.CaseId == caseId))
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.DispensaryId, (Guid?)null), ct);
-            return Outcome.Committed(TypedResults.Ok());
+            await db.Cases.Where(x => x.Id == c).ExecuteUpdateAsync(s => s.SetProperty(x => x.DispensaryId,
+                x => db.InventoryPackages.Any(ip => ip.CaseId == c) ? x.DispensaryId : null), ct);
+            var @event = ItemEvent.For(ItemEventTypes.Removed, now, removed);
+            (@event.DispensaryId, @event.PackageUid) = (me, packageUid);
+            db.ItemEvents.Add(@event);
+            await db.SaveChangesAsync(ct);
+            return TypedResults.Ok();
         }, ct);
     }
 
-    // Most imports name a package UID and a POS product that are on record unchanged: the read after
-    // the claim finds those, and they are not written, so concurrent imports into one package UID take
-    // no lock on its row (a write there serialized them until commit). Otherwise INSERT … ON CONFLICT
-    // … DO UPDATE (same text on SQLite and PostgreSQL): concurrent imports of different cases into one
-    // new package UID both succeed instead of one failing on the unique index.
+    // INSERT … ON CONFLICT … DO UPDATE (same text on SQLite and PostgreSQL), which EF has no LINQ for:
+    // imports of different cases into one new package UID both succeed instead of one failing on the unique index.
     private static async Task<Guid> UpsertPosPackageUidAsync(AppDb db, Guid dispensaryId, string packageUid, string posInventoryId, DateTime now, CancellationToken ct) =>
-        (await db.QueryAsync(
-            """
+        (await db.Database.SqlQuery<Guid>($"""
             INSERT INTO pos_package_uids (id, dispensary_id, package_uid, pos_inventory_id, created_at, updated_at)
-            VALUES (@p0, @p1, @p2, @p3, @p4, @p4)
+            VALUES ({Guid.NewGuid()}, {dispensaryId}, {packageUid}, {posInventoryId}, {now}, {now})
             ON CONFLICT (dispensary_id, package_uid) DO UPDATE SET pos_inventory_id = excluded.pos_inventory_id, updated_at = excluded.updated_at
-            RETURNING id
-            """,
-            row => row.GetGuid(0), ct, Guid.NewGuid(), dispensaryId, packageUid, posInventoryId, now)).Single();
+            RETURNING id AS "Value"
+            """).ToListAsync(ct)).Single();
 
     /// <summary>An omitted sku keeps the one on record.</summary>
     private static async Task<Guid> UpsertCatalogProductAsync(AppDb db, Guid dispensaryId, string posProductId, string? sku, Guid packagedProductId, DateTime now, CancellationToken ct) =>
-        (await db.QueryAsync(
-            """
+        (await db.Database.SqlQuery<Guid>($"""
             INSERT INTO catalog_products (id, dispensary_id, pos_product_id, sku, packaged_product_id, updated_at)
-            VALUES (@p0, @p1, @p2, @p3, @p4, @p5)
+            VALUES ({Guid.NewGuid()}, {dispensaryId}, {posProductId}, {sku}, {packagedProductId}, {now})
             ON CONFLICT (dispensary_id, pos_product_id) DO UPDATE SET
                 sku = COALESCE(excluded.sku, catalog_products.sku),
                 packaged_product_id = excluded.packaged_product_id, updated_at = excluded.updated_at
-            RETURNING id
-            """,
-            row => row.GetGuid(0), ct, Guid.NewGuid(), dispensaryId, posProductId, sku, packagedProductId, now)).Single();
+            RETURNING id AS "Value"
+            """).ToListAsync(ct)).Single();
 }

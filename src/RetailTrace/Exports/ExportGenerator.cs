@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +12,7 @@ namespace RetailTrace.Exports;
 /// imported into it.
 /// <para>
 /// One ordered query streams the rows straight into a <see cref="Utf8JsonWriter"/>, so memory stays
-/// flat whatever the size. The database does all sorting: package UIDs by code point (binary
+/// flat whatever the size. The database does all sorting: package UIDs by code point (their column's
 /// collation), cases and LucidIDs by their uuid value. A ShortUUID is that value in fixed-width
 /// base 57 with an ascending alphabet, so uuid order is exactly ShortUUID string order, on PostgreSQL
 /// (<c>uuid</c> compares bytes) and on SQLite (uppercase canonical text compares the same way). The
@@ -35,45 +34,31 @@ public static class ExportGenerator
 
     public static async Task<Totals> WriteAsync(AppDb db, Guid dispensaryId, Stream output, CancellationToken ct)
     {
-        var connection = db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(ct);
-        try
-        {
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = $"""
-                SELECT p.package_uid, ip.case_id, li.id
-                FROM pos_package_uids p
-                LEFT JOIN inventory_packages ip ON ip.pos_package_uid_id = p.id
-                LEFT JOIN lucid_items li ON li.case_id = ip.case_id AND li.packaged_product_id = ip.packaged_product_id
-                WHERE p.dispensary_id = @dispensary
-                ORDER BY p.package_uid{(db.IsSqlite ? "" : " COLLATE \"C\"")}, ip.case_id, li.id
-                """;
-            var parameter = cmd.CreateParameter();
-            parameter.ParameterName = "@dispensary";
-            // SQLite keeps Guids as EF Core writes them: uppercase canonical text.
-            parameter.Value = db.IsSqlite ? dispensaryId.ToString().ToUpperInvariant() : dispensaryId;
-            cmd.Parameters.Add(parameter);
-
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            await using var json = new Utf8JsonWriter(output, WriterOptions);
-            return await WriteRowsAsync(reader, json, ct);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        var rows =
+            from p in db.PosPackageUids.AsNoTracking()
+            where p.DispensaryId == dispensaryId
+            join ip in db.InventoryPackages on p.Id equals ip.PosPackageUidId into parts
+            from part in parts.DefaultIfEmpty()
+            join li in db.LucidItems on new { part!.CaseId, part.PackagedProductId } equals new { li.CaseId, li.PackagedProductId } into units
+            from unit in units.DefaultIfEmpty()
+            orderby p.PackageUid, part.CaseId, unit!.Id
+            select new Row(p.PackageUid, (Guid?)part.CaseId, (Guid?)unit.Id);
+        await using var json = new Utf8JsonWriter(output, WriterOptions);
+        return await WriteRowsAsync(rows.AsAsyncEnumerable(), json, ct);
     }
 
-    private static async Task<Totals> WriteRowsAsync(DbDataReader reader, Utf8JsonWriter json, CancellationToken ct)
+    private sealed record Row(string PackageUid, Guid? CaseId, Guid? LucidId);
+
+    private static async Task<Totals> WriteRowsAsync(IAsyncEnumerable<Row> rows, Utf8JsonWriter json, CancellationToken ct)
     {
         long packages = 0, ids = 0;
         string? package = null;
         Guid? currentCase = null;
         string previousCase = "", previousId = "";
         json.WriteStartObject();
-        while (await reader.ReadAsync(ct))
+        await foreach (var row in rows.WithCancellation(ct))
         {
-            var uid = reader.GetString(0);
+            var uid = row.PackageUid;
             if (uid != package)
             {
                 if (currentCase is not null) json.WriteEndArray();
@@ -86,9 +71,8 @@ public static class ExportGenerator
                 previousCase = "";
                 packages++;
             }
-            if (reader.IsDBNull(1)) continue; // a package UID without imported parts: {}
+            if (row.CaseId is not { } caseId) continue; // a package UID without imported parts: {}
 
-            var caseId = reader.GetGuid(1);
             if (caseId != currentCase)
             {
                 if (currentCase is not null) json.WriteEndArray();
@@ -100,9 +84,9 @@ public static class ExportGenerator
                 previousCase = caseText;
                 previousId = "";
             }
-            if (reader.IsDBNull(2)) continue; // an imported part without LucidIDs: []
+            if (row.LucidId is not { } lucidId) continue; // an imported part without LucidIDs: []
 
-            var idText = ShortUuid.Encode(reader.GetGuid(2));
+            var idText = ShortUuid.Encode(lucidId);
             EnsureAscending(previousId, idText);
             json.WriteStringValue(idText);
             previousId = idText;

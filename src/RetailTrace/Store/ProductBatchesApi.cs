@@ -102,7 +102,7 @@ public static class ProductBatchesApi
         else
         {
             // The unfiltered list: its plan is one index scan whatever the shop, limit and offset.
-            var withTotal = await page.Select(b => new { Batch = b, Total = keptTotal.FirstOrDefault() }).TagWith(GenericPlan.Tag).ToListAsync();
+            var withTotal = await page.Select(b => new { Batch = b, Total = keptTotal.FirstOrDefault() }).ToListAsync();
             rows = withTotal.ConvertAll(x => x.Batch);
             total = withTotal.Count > 0 ? withTotal[0].Total : await keptTotal.FirstOrDefaultAsync();
         }

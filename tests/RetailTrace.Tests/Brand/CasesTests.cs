@@ -31,14 +31,14 @@ public abstract class CasesTests(AppFixture app)
         var stored = await app.WithDbAsync(async db => new
         {
             Items = await db.LucidItems.Where(i => i.CaseId == caseId).ToListAsync(),
-            Events = await db.ItemEvents.Join(db.LucidItems.Where(i => i.CaseId == caseId), e => e.ItemId, i => i.Id, (e, _) => e).ToListAsync(),
+            Events = await db.ItemEvents.Where(e => e.Units.Any(u => db.LucidItems.Any(i => i.CaseId == caseId && i.Id == u.ItemId)))
+                .Select(e => new { e.Type, Units = e.Units.Count }).ToListAsync(),
             Case = await db.Cases.SingleAsync(c => c.Id == caseId),
         });
         Assert.Equal(ids.SelectMany(i => i).Order(StringComparer.Ordinal), stored.Items.Select(i => ShortUuid.Encode(i.Id)).Order(StringComparer.Ordinal));
         Assert.All(stored.Items, i => Assert.Equal((ItemStates.Minted, ShortUuid.Decode(b.BrandUuid), (Guid?)null), (i.State, i.BrandId, i.DispensaryId)));
         Assert.Equal(3, stored.Items.Count(i => i.PackagedProductId == ShortUuid.Decode(first)));
-        Assert.Equal(5, stored.Events.Count);
-        Assert.All(stored.Events, e => Assert.Equal(ItemEvents.Minted, e.Event));
+        Assert.Equal([(ItemEventTypes.Minted, 5)], stored.Events.Select(e => (e.Type, e.Units)));
         Assert.Equal(ShortUuid.Decode(b.BrandUuid), stored.Case.BrandId);
     }
 
@@ -60,7 +60,8 @@ public abstract class CasesTests(AppFixture app)
         var caseId = ShortUuid.Decode((string)body["case_uuid"]!);
         var (items, events) = await app.WithDbAsync(async db => (
             await db.LucidItems.CountAsync(i => i.CaseId == caseId),
-            await db.ItemEvents.CountAsync(e => db.LucidItems.Any(i => i.CaseId == caseId && i.Id == e.ItemId && e.Event == ItemEvents.Minted))));
+            await db.ItemEventUnits.CountAsync(u => db.LucidItems.Any(i => i.CaseId == caseId && i.Id == u.ItemId)
+                && db.ItemEvents.Any(e => e.Id == u.EventId && e.Type == ItemEventTypes.Minted))));
         Assert.Equal((10_000, 10_000), (items, events));
     }
 

@@ -32,12 +32,10 @@ public abstract class RetryTests(AppFixture app)
         await AssertTwiceAsync(d.Client, "/api/v1.2/caseids/import/remove/", new { case_uuid = @case.CaseUuid, package_uid = "PKG-R" }, "",
             $$"""{"detail":"Case {{@case.CaseUuid}} is not imported into package_uid=PKG-R."}""", @case);
 
-        // One transaction row per (order, type) and one event per change, whatever the retries (a sale is its row).
-        var (transactions, events) = await app.WithDbAsync(async db => (
-            await db.RetailTransactions.CountAsync(t => t.OrderId == "R-1", Ct),
-            await db.ItemEvents.Where(e => e.OrderId == "R-1").GroupBy(e => e.Event).Select(g => new { g.Key, Count = g.Count() }).OrderBy(g => g.Key).ToListAsync(Ct)));
-        Assert.Equal(3, transactions);
-        Assert.Equal("returned:1,voided:1", string.Join(",", events.Select(e => $"{e.Key}:{e.Count}")));
+        // One event per (order, type), whatever the retries: a transaction is its event's row.
+        var events = await app.WithDbAsync(db => db.ItemEvents.Where(e => e.OrderId == "R-1").GroupBy(e => e.Type)
+            .Select(g => new { g.Key, Count = g.Count() }).OrderBy(g => g.Key).ToListAsync(Ct));
+        Assert.Equal("returned:1,sold:1,voided:1", string.Join(",", events.Select(e => $"{e.Key}:{e.Count}")));
         foreach (var (item, putBack) in new[] { (items[0], "returned"), (items[1], "voided") })
         {
             var (status, trace, raw) = await d.Client.GetJsonAsync($"/api/v1.2/lucidids/{item}/");

@@ -86,32 +86,26 @@ public abstract class CrashTests
         var sent = orders.ToDictionary(o => o.Order, o => o.Items.Select(ShortUuid.Decode).ToHashSet());
         await server.WithDbAsync(async db =>
         {
-            var sales = await db.RetailTransactions.AsNoTracking().Where(t => t.DispensaryId == dispensaryId && t.Type == "complete").ToListAsync(Ct);
-            var recorded = sales.ToDictionary(t => t.OrderId);
+            var sales = await db.ItemEvents.AsNoTracking().Where(e => e.DispensaryId == dispensaryId && e.Type == ItemEventTypes.Sold)
+                .Select(e => new { e.Id, e.OrderId, Units = e.Units.Select(u => u.ItemId).ToList() }).ToListAsync(Ct);
+            var recorded = sales.ToDictionary(t => t.OrderId!);
             foreach (var order in acknowledged) Assert.True(recorded.ContainsKey(order), $"acknowledged {order} was lost");
             var itemIds = sent.Values.SelectMany(x => x).ToList();
             var items = await db.LucidItems.AsNoTracking().Where(i => itemIds.Contains(i.Id)).ToDictionaryAsync(i => i.Id, Ct);
-            // A sale is its row: the units it sold and its place in their history (no sold events are written).
-            Assert.False(await db.ItemEvents.AnyAsync(e => e.Event == ItemEvents.Sold, Ct), "a sale wrote sold events");
             foreach (var (order, expected) in sent)
             {
                 if (recorded.TryGetValue(order, out var sale))
                 {
-                    // Recorded (acknowledged or not): complete, with every item sold by it.
-                    Assert.Equal(expected.Order(), sale.ItemIds!.Order());
-                    Assert.NotNull(sale.HistoryPosition);
+                    // Recorded (acknowledged or not): one sold event listing every item, each sold by it.
+                    Assert.Equal(expected.Order(), sale.Units.Order());
                     foreach (var id in expected)
-                        Assert.True(items[id].State == ItemStates.Sold && items[id].SaleTransactionId == sale.Id, $"{order}: item {id} is {items[id].State}");
+                        Assert.True(items[id].State == ItemStates.Sold && items[id].SaleEventId == sale.Id, $"{order}: item {id} is {items[id].State}");
                 }
                 else
                 {
-                    // Not recorded: not a trace of it anywhere. The unit's row is as the import left it
-                    // (PostgreSQL: minted, following its imported part; SQLite: in inventory. ItemStates).
+                    // Not recorded: not a trace of it anywhere; the unit is in inventory as the import left it.
                     foreach (var id in expected)
-                    {
-                        var imported = Provider == DatabaseProvider.Postgres ? ItemStates.Minted : ItemStates.InInventory;
-                        Assert.True(items[id].State == imported && items[id].SaleTransactionId is null, $"unrecorded {order}: item {id} is {items[id].State}");
-                    }
+                        Assert.True(items[id].State == ItemStates.InInventory && items[id].SaleEventId is null, $"unrecorded {order}: item {id} is {items[id].State}");
                 }
             }
             return true;
@@ -289,12 +283,12 @@ public abstract class CrashTests
         var sql = sqlite
             ? $"""
               WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {units})
-              INSERT INTO lucid_items (id, case_id, packaged_product_id, brand_id, state, dispensary_id, inventory_package_id, updated_at)
-              SELECT printf('%s-0000-4000-8000-%012X', upper('{prefix}'), i), {G(@case.Id)}, {G(packaged.Id)}, {G(brand.Id)}, 'in_inventory', {G(dispensaryId)}, {G(package.Id)}, '2024-01-01 00:00:00' FROM n
+              INSERT INTO lucid_items (id, case_id, packaged_product_id, brand_id, state, dispensary_id, inventory_package_id)
+              SELECT printf('%s-0000-4000-8000-%012X', upper('{prefix}'), i), {G(@case.Id)}, {G(packaged.Id)}, {G(brand.Id)}, 'in_inventory', {G(dispensaryId)}, {G(package.Id)} FROM n
               """
             : $"""
-              INSERT INTO lucid_items (id, case_id, packaged_product_id, brand_id, state, dispensary_id, inventory_package_id, updated_at)
-              SELECT ('{prefix}-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, {G(@case.Id)}, {G(packaged.Id)}, {G(brand.Id)}, 'in_inventory', {G(dispensaryId)}, {G(package.Id)}, timestamptz '2024-01-01Z'
+              INSERT INTO lucid_items (id, case_id, packaged_product_id, brand_id, state, dispensary_id, inventory_package_id)
+              SELECT ('{prefix}-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, {G(@case.Id)}, {G(packaged.Id)}, {G(brand.Id)}, 'in_inventory', {G(dispensaryId)}, {G(package.Id)}
               FROM generate_series(1, {units}) i
               """;
         await db.Database.ExecuteSqlRawAsync(sql, Ct);

@@ -69,7 +69,7 @@ public sealed class PostgresRetryTests(PostgresApp app) : IClassFixture<Postgres
         var d = await app.NewDispensaryAsync();
         var c = await app.MintCaseAsync(2);
         await d.Client.ImportAsync(c, 0, "PKG-1");
-        var (client, deadlock, host) = await DeadlockingAsync(d.Client, "INSERT INTO retail_transactions");
+        var (client, deadlock, host) = await DeadlockingAsync(d.Client, "INSERT INTO item_events");
         await using var _ = host;
 
         var (status, _, raw) = await client.PostJsonAsync("/api/v1.2/transactions/complete/", DispensaryKit.Sale("o-1", [.. c.Parts[0].LucidIds]));
@@ -81,7 +81,7 @@ public sealed class PostgresRetryTests(PostgresApp app) : IClassFixture<Postgres
             Assert.Equal("sold", await d.Client.StateAsync(id));
             Assert.Equal(["minted", "imported", "sold"], await HistoryAsync(d.Client, id));
         }
-        var sales = await app.WithDbAsync(db => db.RetailTransactions.CountAsync(t => t.OrderId == "o-1", TestContext.Current.CancellationToken));
+        var sales = await app.WithDbAsync(db => db.ItemEvents.CountAsync(e => e.OrderId == "o-1" && e.Type == ItemEventTypes.Sold, TestContext.Current.CancellationToken));
         Assert.Equal(1, sales);
     }
 }

@@ -186,35 +186,31 @@ public abstract class CaseImportsTests(AppFixture app)
     }
 
     [Fact]
-    public async Task An_import_writes_its_units_rows_on_sqlite_only()
+    public async Task An_import_writes_the_part_s_place_onto_every_unit_and_a_move_keeps_its_package()
     {
-        // A minted unit follows its case part (ItemStates): on PostgreSQL the package row puts all of them
-        // into inventory at once (writing 100 unit rows was most of an import's time). SQLite writes the
-        // part's place onto each unit, so that no row grows at its sale (ItemTransitions.ImportAsync).
+        // The same rows on every provider: each unit says where it is (ItemStates, LucidItem).
         var d = await app.NewDispensaryAsync();
         var c = await app.MintCaseAsync(4);
         var before = await UnitRowsAsync(c);
         Assert.All(before, u => Assert.Equal(("minted", (Guid?)null, (Guid?)null), (u.State, u.DispensaryId, u.InventoryPackageId)));
         await d.Client.ImportAsync(c, 0, "PKG-001");
+        var imported = await UnitRowsAsync(c);
         await d.Client.ImportAsync(c, 0, "PKG-002");
-        var after = await UnitRowsAsync(c);
-        if (app.Provider == DatabaseProvider.Postgres) Assert.Equal(before, after);
-        else
-        {
-            var package = await app.WithDbAsync(db => db.InventoryPackages.SingleAsync(ip => ip.CaseId == ShortUuid.Decode(c.CaseUuid)));
-            Assert.All(after, u => Assert.Equal(("in_inventory", (Guid?)package.DispensaryId, (Guid?)package.Id), (u.State, u.DispensaryId, u.InventoryPackageId)));
-        }
+        var moved = await UnitRowsAsync(c);
+        var package = await app.WithDbAsync(db => db.InventoryPackages.SingleAsync(ip => ip.CaseId == ShortUuid.Decode(c.CaseUuid)));
+        Assert.All(imported, u => Assert.Equal(("in_inventory", (Guid?)package.DispensaryId, (Guid?)package.Id), (u.State, u.DispensaryId, u.InventoryPackageId)));
+        Assert.Equal(imported, moved);
         foreach (var id in c.AllLucidIds) Assert.Equal("in_inventory", await d.Client.StateAsync(id));
         var (_, trace, _) = await d.Client.GetJsonAsync($"/api/v1.2/lucidids/{c.AllLucidIds.First()}/");
         Assert.Equal("PKG-002", (string?)trace!["package_uid"]);
     }
 
-    private Task<List<(Guid Id, string State, Guid? DispensaryId, Guid? InventoryPackageId, DateTime UpdatedAt)>> UnitRowsAsync(MintedCase c) =>
+    private Task<List<(Guid Id, string State, Guid? DispensaryId, Guid? InventoryPackageId)>> UnitRowsAsync(MintedCase c) =>
         app.WithDbAsync(async db =>
         {
             var caseId = ShortUuid.Decode(c.CaseUuid);
             var rows = await db.LucidItems.AsNoTracking().Where(i => i.CaseId == caseId).OrderBy(i => i.Id).ToListAsync();
-            return rows.Select(i => (i.Id, i.State, i.DispensaryId, i.InventoryPackageId, i.UpdatedAt)).ToList();
+            return rows.Select(i => (i.Id, i.State, i.DispensaryId, i.InventoryPackageId)).ToList();
         });
 
     [Fact]

@@ -74,7 +74,6 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
     {
         if (_unavailable is not null) Assert.Skip(_unavailable);
         await using var scope = Services.CreateAsyncScope();
-        using var arranging = SqliteWriteGuard.Arrange();
         return await work(scope.ServiceProvider.GetRequiredService<AppDb>());
     }
 
@@ -91,12 +90,6 @@ public class SqliteApp : AppFixture
 {
     private string? _dir;
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(s => s.ConfigureDbContext<AppDb>(o => o.AddInterceptors(SqliteWriteGuard.Instance)));
-    }
 
     protected override Task<(string?, string?)> PrepareDatabaseAsync()
     {

@@ -42,14 +42,10 @@ public static class Cases
                 var batch = new Batch { Id = Guid.NewGuid(), BrandId = brandId, Name = "Batch " + parts.Count, UpdatedOn = now };
                 var pp = new PackagedProduct { Id = Guid.NewGuid(), BatchId = batch.Id, BrandId = brandId, ProductId = product.Id, UpdatedOn = now };
                 db.AddRange(batch, pp);
-                var ids = new List<string>();
-                for (var i = 0; i < units; i++)
-                {
-                    var item = new LucidItem { Id = Guid.NewGuid(), CaseId = @case.Id, PackagedProductId = pp.Id, BrandId = brandId, UpdatedAt = now };
-                    db.Add(item);
-                    db.Add(new ItemEvent { ItemId = item.Id, Event = ItemEvents.Minted, At = now });
-                    ids.Add(ShortUuid.Encode(item.Id));
-                }
+                var items = Enumerable.Range(0, units).Select(_ => new LucidItem { Id = Guid.NewGuid(), CaseId = @case.Id, PackagedProductId = pp.Id, BrandId = brandId }).ToList();
+                db.AddRange(items);
+                db.Add(ItemEvent.For(ItemEventTypes.Minted, now, items.Select(i => i.Id)));
+                var ids = items.Select(i => ShortUuid.Encode(i.Id)).ToList();
                 parts.Add(new MintedPart(ShortUuid.Encode(pp.Id), ShortUuid.Encode(batch.Id), ids));
             }
             await db.SaveChangesAsync();

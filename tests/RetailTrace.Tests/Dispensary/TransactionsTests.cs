@@ -220,6 +220,27 @@ public abstract class TransactionsTests(AppFixture app)
     {
         await AssertDispensaryOnlyAsync(app, Complete, VoidUrl, Return);
     }
+
+    [Fact]
+    public async Task Every_declared_transaction_type_is_served_and_shows_in_the_history_of_its_units()
+    {
+        // A type is declared once (TransactionTypes); its route and its place in the trace must follow.
+        foreach (var type in RetailTrace.Data.TransactionTypes.All)
+        {
+            var (d, c) = await StockedAsync(2);
+            var unit = c.Parts[0].LucidIds[0];
+            var order = "declared-" + type.Name;
+            if (type.Effect != RetailTrace.Data.TransactionEffect.SellListed)
+                Assert.Equal((200, "{}"), await d.Client.PostAsync(Complete, Sale(order, unit)));
+            var body = type.ListsItems ? Sale(order, unit) : Void(order);
+            Assert.Equal((200, "{}"), await d.Client.PostAsync($"/api/v1.2/transactions/{type.Name}/", body));
+            Assert.Equal((400, AlreadyProcessed), await d.Client.PostAsync($"/api/v1.2/transactions/{type.Name}/", body));
+            var (status, trace, raw) = await d.Client.GetJsonAsync($"/api/v1.2/lucidids/{unit}/");
+            Assert.True(status == 200, raw);
+            var last = trace!["history"]!.AsArray()[^1]!;
+            Assert.Equal((type.Event, order), ((string?)last["event"], (string?)last["order_id"]));
+        }
+    }
 }
 
 public sealed class TransactionsTestsOnSqlite(SqliteApp app) : TransactionsTests(app), IClassFixture<SqliteApp>;

@@ -80,16 +80,24 @@ public static class PackagedProductsApi
     private static async Task<IResult> Delete(string batchUuid, string uuid, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
         if (!ShortUuid.TryDecode(batchUuid, out var batchId) || !ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
-        return await db.InWriteTransactionAsync(async db =>
+        try
         {
-            var mine = db.PackagedProducts.Where(pp => pp.Id == id && pp.BatchId == batchId && caller.BrandIds.Contains(pp.BrandId));
-            // The LucidID check is part of the DELETE itself, so a case minted concurrently cannot be orphaned.
-            var deleted = await mine.Where(pp => !db.LucidItems.Any(i => i.PackagedProductId == pp.Id)).ExecuteDeleteAsync(ct);
-            if (deleted == 0)
-                return Outcome.RolledBack(await mine.AnyAsync(ct) ? Drf.BadRequest(HasLucidIds) : Drf.NotFound());
-            await db.Batches.Where(b => b.Id == batchId).ExecuteUpdateAsync(s => s.SetProperty(b => b.UpdatedOn, BrandRules.Now(time)), ct);
-            return Outcome.Committed(TypedResults.NoContent());
-        }, ct);
+            return await db.WriteAsync(async () =>
+            {
+                var mine = db.PackagedProducts.Where(pp => pp.Id == id && pp.BatchId == batchId && caller.BrandIds.Contains(pp.BrandId));
+                var found = await mine.Select(pp => new { HasLucidIds = db.LucidItems.Any(i => i.PackagedProductId == pp.Id) }).FirstOrDefaultAsync(ct);
+                if (found is null) return Drf.NotFound();
+                if (found.HasLucidIds) return Drf.BadRequest(HasLucidIds);
+                await mine.ExecuteDeleteAsync(ct);
+                await db.Batches.Where(b => b.Id == batchId).ExecuteUpdateAsync(s => s.SetProperty(b => b.UpdatedOn, BrandRules.Now(time)), ct);
+                return TypedResults.NoContent();
+            }, ct);
+        }
+        catch (Exception ex) when (Database.IsForeignKeyViolation(ex))
+        {
+            // LucidIDs minted since the check: units are never deleted with what they reference.
+            return Drf.BadRequest(HasLucidIds);
+        }
     }
 
     /// <summary>Validates in field order and copies the fields sent onto <paramref name="packaged"/>;

@@ -191,10 +191,11 @@ public static class StoreModel
             e.HasOne<Shop>().WithMany().HasForeignKey(x => x.ShopId);
             e.HasOne<StoreProduct>().WithMany().HasForeignKey(x => x.ProductId);
             e.Property(x => x.Document).HasConversion(d => ProductBatchDocument.ToStored(d), s => ProductBatchDocument.FromStored(s));
-            // The list's order, with deleted in each entry: hidden batches are skipped, and counted out, without reading their rows.
+            // The list's order, unfiltered and by product or status, with deleted in each entry: a page is read
+            // in order, and hidden batches are skipped and counted out without reading their rows.
             e.HasIndex(x => new { x.ShopId, x.Modified, x.Id, x.Deleted });
-            e.HasIndex(x => new { x.ShopId, x.ProductId, x.Modified });
-            e.HasIndex(x => new { x.ShopId, x.Status, x.Modified });
+            e.HasIndex(x => new { x.ShopId, x.ProductId, x.Modified, x.Id, x.Deleted });
+            e.HasIndex(x => new { x.ShopId, x.Status, x.Modified, x.Id, x.Deleted });
             e.HasIndex(x => new { x.ShopId, x.PurchasedDate });
             e.HasIndex(x => new { x.ShopId, x.SourceBatchId }).IsUnique();
         });

@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
-using RetailTrace.Store;
 
 namespace RetailTrace.Bench;
 
@@ -157,18 +155,15 @@ public sealed class BulkSeed(string provider, string connectionString)
         await using (var db = NewDb())
             exemplars = await db.ProductBatches.AsNoTracking().Where(b => exemplarIds.Contains(b.Id)).ToListAsync();
         var created = exemplars.Max(e => e.Created);
-        var fields = exemplars.ConvertAll(e => JsonNode.Parse(e.Document)!.AsObject());
         var copies = Enumerable.Range(exemplars.Count, Math.Max(0, total - exemplars.Count)).Select(i =>
         {
-            var e = exemplars[i % exemplars.Count];
             var at = created - (total - i) * 1000L;
-            var copy = new ProductBatch
+            var copy = ProductBatch.From(exemplars[i % exemplars.Count].Document with
             {
-                Id = ObjectId.NewId(), CompanyId = e.CompanyId, ShopId = e.ShopId, ProductId = e.ProductId, Status = e.Status,
-                Created = at, Modified = at, PurchasedDate = 1_700_000_000_000L + i * 60_000L, Sku = e.Sku, ProductName = e.ProductName,
-                TrackPackageLabel = $"1A4000000000000000{i:D6}", LotId = $"LOT-{i}", Quantity = i % 10 == 0 ? 100 * Qty.Scale : 0,
-            };
-            ProductBatchFields.SetDocument(copy, fields[i % exemplars.Count]);
+                Id = ObjectId.NewId(), Created = at, Modified = at, PurchasedDate = 1_700_000_000_000L + i * 60_000L,
+                TrackPackageLabel = $"1A4000000000000000{i:D6}", LotId = $"LOT-{i}",
+            });
+            copy.Quantity = i % 10 == 0 ? 100 * Qty.Scale : 0;
             return copy;
         }).ToList();
         await SaveAsync(copies);

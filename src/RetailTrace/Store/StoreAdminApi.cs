@@ -59,7 +59,8 @@ public static class StoreAdminApi
         var shopId = body["shop_id"] is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : null;
         var productId = body["productId"] is JsonValue p && p.GetValueKind() == JsonValueKind.String ? p.GetValue<string>() : null;
         errors.Require("shop_id", shopId).Require("productId", productId);
-        foreach (var (field, message) in ProductBatchFields.Validate(body)) errors.Add(field, message);
+        var (fields, invalid) = ProductBatchDocument.FromInput(body);
+        foreach (var (field, message) in invalid) errors.Add(field, message);
         var shop = errors.Any ? null : await db.Shops.AsNoTracking().FirstOrDefaultAsync(x => x.Id == shopId);
         if (!errors.Any && shop is null) errors.Add("shop_id", "Unknown shop.");
         var product = errors.Any ? null : await db.StoreProducts.AsNoTracking().FirstOrDefaultAsync(x => x.Id == productId && x.ShopId == shopId);
@@ -67,14 +68,13 @@ public static class StoreAdminApi
         if (errors.Any) return errors.Result();
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var batch = new ProductBatch
+        var batch = ProductBatch.From(fields! with
         {
             Id = ObjectId.NewId(time), CompanyId = shop!.CompanyId, ShopId = shop.Id, ProductId = product!.Id,
-            Created = now, Modified = now, Sku = product.Sku, ProductName = product.Name,
-        };
-        ProductBatchFields.Apply(body, batch);
+            Created = now, Modified = now, Sku = fields.Sku ?? product.Sku, ProductName = fields.ProductName ?? product.Name,
+        });
         await db.InsertAsync(batch, ct);
-        return TypedResults.Json(ProductBatchJson.From(batch), Blaze.Json, statusCode: 201);
+        return TypedResults.Json(batch.Shown(), StoreJson.Default.ProductBatchDocument, statusCode: 201);
     }
 
     private static async Task<IResult> SetQuantity(BatchQuantityRequest body, AppDb db, TimeProvider time, CancellationToken ct)

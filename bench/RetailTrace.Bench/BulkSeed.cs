@@ -167,6 +167,9 @@ public sealed class BulkSeed(string provider, string connectionString)
             return copy;
         }).ToList();
         await SaveAsync(copies);
+        // Each shop's batch count, as ProductBatch.AddAsync keeps it.
+        await using (var db = NewDb())
+            await db.Database.ExecuteSqlRawAsync("UPDATE shops SET product_batch_count = (SELECT count(*) FROM product_batches AS b WHERE b.shop_id = shops.id AND NOT b.deleted)");
         await SaveAsync(copies.Where(c => c.Quantity > 0).Select(c => new BatchQuantity
         {
             Id = ObjectId.NewId(), CompanyId = c.CompanyId, ShopId = c.ShopId, ProductId = c.ProductId, InventoryId = roomId, BatchId = c.Id,

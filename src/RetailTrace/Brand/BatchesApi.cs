@@ -106,18 +106,18 @@ public static class BatchesApi
     {
         if (!ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
         var (body, error) = await Drf.ReadObjectAsync(request);
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync(async () =>
         {
             var batch = await db.Batches.FirstOrDefaultAsync(b => b.Id == id && caller.BrandIds.Contains(b.BrandId), ct);
-            if (batch is null) return Outcome.RolledBack(Drf.NotFound());
-            if (error is not null) return Outcome.RolledBack(error);
+            if (batch is null) return Drf.NotFound();
+            if (error is not null) return error;
             var form = new DrfForm(body!);
             await ApplyAsync(form, batch, batch.BrandId, creating: false, db, ct);
-            if (form.Errors is { } errors) return Outcome.RolledBack(errors);
+            if (form.Errors is { } errors) return errors;
             batch.UpdatedOn = BrandRules.Now(time);
             // Only the columns sent are written, so concurrent updates of different fields do not undo each other.
             await db.SaveChangesAsync(ct);
-            return Outcome.Committed(Drf.Ok(BatchUpdateResponse.From(batch)));
+            return Drf.Ok(BatchUpdateResponse.From(batch));
         }, ct);
     }
 

@@ -48,11 +48,11 @@ public static class PackagedProductsApi
         if (form.Errors is { } errors) return errors;
 
         packaged.UpdatedOn = BrandRules.Now(time);
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync(async () =>
         {
             db.PackagedProducts.Add(packaged);
             await SaveTouchingBatchAsync(db, batch.Id, packaged.UpdatedOn, ct);
-            return Outcome.Committed(Drf.Ok(PackagedProductResponse.From(packaged, product!), StatusCodes.Status201Created));
+            return Drf.Ok(PackagedProductResponse.From(packaged, product!), StatusCodes.Status201Created);
         }, ct);
     }
 
@@ -60,20 +60,20 @@ public static class PackagedProductsApi
     {
         if (!ShortUuid.TryDecode(batchUuid, out var batchId) || !ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
         var (body, error) = await Drf.ReadObjectAsync(request);
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync(async () =>
         {
             var packaged = await db.PackagedProducts
                 .FirstOrDefaultAsync(pp => pp.Id == id && pp.BatchId == batchId && caller.BrandIds.Contains(pp.BrandId), ct);
-            if (packaged is null) return Outcome.RolledBack(Drf.NotFound());
-            if (error is not null) return Outcome.RolledBack(error);
+            if (packaged is null) return Drf.NotFound();
+            if (error is not null) return error;
             var form = new DrfForm(body!);
             var product = await ApplyAsync(form, packaged, creating: false, db, ct);
-            if (form.Errors is { } errors) return Outcome.RolledBack(errors);
+            if (form.Errors is { } errors) return errors;
 
             product ??= await db.Products.AsNoTracking().FirstAsync(p => p.Id == packaged.ProductId, ct);
             packaged.UpdatedOn = BrandRules.Now(time);
             await SaveTouchingBatchAsync(db, batchId, packaged.UpdatedOn, ct);
-            return Outcome.Committed(Drf.Ok(PackagedProductResponse.From(packaged, product)));
+            return Drf.Ok(PackagedProductResponse.From(packaged, product));
         }, ct);
     }
 

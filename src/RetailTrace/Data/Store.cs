@@ -85,6 +85,19 @@ public class ProductBatch
         document with { Modified = modified, Quantity = Qty.ToDecimal(quantity), Deleted = deleted };
 
     public ProductBatchDocument Shown() => Shown(Document, Modified, Quantity, Deleted);
+
+    /// <summary>Adds new batches and counts them on their shops' rows (<see cref="Shop.ProductBatchCount"/>), in the
+    /// caller's write: the one way batches are created.</summary>
+    public static async Task AddAsync(AppDb db, IReadOnlyCollection<ProductBatch> batches, CancellationToken ct)
+    {
+        db.ProductBatches.AddRange(batches);
+        await db.SaveChangesAsync(ct);
+        foreach (var shop in batches.Where(b => !b.Deleted).GroupBy(b => b.ShopId))
+        {
+            var added = shop.LongCount();
+            await db.Shops.Where(s => s.Id == shop.Key).ExecuteUpdateAsync(s => s.SetProperty(x => x.ProductBatchCount, x => x.ProductBatchCount + added), ct);
+        }
+    }
 }
 
 /// <summary>Stock of one batch in one inventory room; <see cref="Committed"/> is reserved by pending transfers.</summary>

@@ -29,7 +29,8 @@ public static class ProductBatchesApi
         string? batchId, string? productId, string? status, string? term, string? start, string? skip, string? limit)
     {
         if (StoreApi.TryPage(start, skip, limit, out var offset, out var size) is { } bad) return bad;
-        var query = Visible(db, caller);
+        var visible = Visible(db, caller);
+        var query = visible;
         if (!string.IsNullOrEmpty(batchId)) query = query.Where(b => b.Id == batchId);
         else
         {
@@ -48,7 +49,11 @@ public static class ProductBatchesApi
                     || (b.LotId != null && b.LotId.ToLower().Contains(t)));
             }
         }
-        return await PageAsync(query, offset, size);
+        // Unfiltered, the total is the shop's kept count; any filter makes another query object, which is counted.
+        var total = ReferenceEquals(query, visible)
+            ? await db.Shops.Where(s => s.Id == caller.ShopId).Select(s => s.ProductBatchCount).FirstAsync()
+            : await query.LongCountAsync();
+        return await PageAsync(query, total, offset, size);
     }
 
     private static async Task<IResult> ByDates(StoreCaller caller, AppDb db, TimeProvider time,
@@ -65,16 +70,15 @@ public static class ProductBatchesApi
         query = byPurchaseDate
             ? query.Where(b => b.PurchasedDate >= from && b.PurchasedDate <= to)
             : query.Where(b => b.Modified >= from && b.Modified <= to);
-        return await PageAsync(query, offset, size);
+        return await PageAsync(query, await query.LongCountAsync(), offset, size);
     }
 
     private static IQueryable<ProductBatch> Visible(AppDb db, StoreCaller caller) =>
         db.ProductBatches.AsNoTracking().Where(b => b.ShopId == caller.ShopId && !b.Deleted);
 
-    /// <summary>One page of the query, newest first, with the query's row count as its total.</summary>
-    private static async Task<IResult> PageAsync(IQueryable<ProductBatch> query, int offset, int size)
+    /// <summary>One page of the query, newest first, with its total.</summary>
+    private static async Task<IResult> PageAsync(IQueryable<ProductBatch> query, long total, int offset, int size)
     {
-        var total = await query.LongCountAsync();
         // A row is read as its document and live columns: everything the wire object is made of.
         var page = await query.OrderByDescending(b => b.Modified).ThenByDescending(b => b.Id).Skip(offset).Take(size)
             .Select(b => ProductBatch.Shown(b.Document, b.Modified, b.Quantity, b.Deleted)).ToListAsync();

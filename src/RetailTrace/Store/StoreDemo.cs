@@ -38,12 +38,12 @@ public static class StoreDemo
             var b1 = Batch(gummies, "LOT-B1", now - 10 * day, "RECEIVED");
             var stock = new[] { Stock(g1, world.Front, 12_000), Stock(g1, world.Vault, 40_000), Stock(g2, world.Vault, 60_000), Stock(b1, world.Front, 25_000) };
             foreach (var b in new[] { g1, g2, b1 }) b.Quantity = stock.Where(q => q.BatchId == b.Id).Sum(q => q.Quantity);
-            await db.WriteAsync(db =>
+            await db.WriteAsync(async db =>
             {
                 db.AddRange(gelato, gummies);
-                db.AddRange(g1, g2, b1);
+                await ProductBatch.AddAsync(db, [g1, g2, b1], CancellationToken.None);
                 db.AddRange(stock);
-                return db.SaveChangesAsync();
+                return await db.SaveChangesAsync();
             }, CancellationToken.None);
             first = new { g1.Id, g1.ProductId };
         }

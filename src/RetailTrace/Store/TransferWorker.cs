@@ -124,8 +124,7 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
         if (existing is not null) return existing;
         // The source's document with the copy's own identity, shop and time: every field is copied, and the copy's columns come from it.
         var copy = ProductBatch.From(source.Document with { Id = ObjectId.NewId(time), ShopId = shopId, Created = now, Modified = now }, sourceBatchId: origin);
-        db.ProductBatches.Add(copy);
-        await db.SaveChangesAsync(ct);
+        await ProductBatch.AddAsync(db, [copy], ct);
         return copy.Id;
     }
 }

@@ -264,8 +264,10 @@ public class SchemaTests
     /// <summary>A company, a shop and a product (named P, no sku) for the product batches an upgrade test writes by hand.</summary>
     private static async Task StoreShopAsync(AppDb db, CancellationToken ct)
     {
-        db.Add(new Company { Id = OldCompany, Name = "Co" });
-        db.Add(new Shop { Id = OldShop, CompanyId = OldCompany, Name = "Shop" });
+        // By hand: the model's later shop columns do not exist yet.
+        var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        await db.Database.ExecuteSqlAsync($"INSERT INTO companies (id, name, created_at) VALUES ({OldCompany}, 'Co', {at})", ct);
+        await db.Database.ExecuteSqlAsync($"INSERT INTO shops (id, company_id, name, created_at) VALUES ({OldShop}, {OldCompany}, 'Shop', {at})", ct);
         db.Add(new StoreProduct { Id = OldProduct, CompanyId = OldCompany, ShopId = OldShop, Name = "P" });
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using RetailTrace.Auth;
 using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Webhooks;
 
 namespace RetailTrace.BrandApi;
 
@@ -86,7 +87,9 @@ public static partial class CasesApi
         {
             db.Cases.Add(@case);
             db.LucidItems.AddRange(units);
-            db.ItemEvents.Add(ItemEvent.For(ItemEventTypes.Minted, now, units.Select(u => u.Id)));
+            var minted = ItemEvent.For(ItemEventTypes.Minted, now, units.Select(u => u.Id));
+            db.ItemEvents.Add(minted);
+            WebhookOutbox.Add(db, minted);
             return await db.SaveChangesAsync(ct);
         }, ct);
         return new CaseResponse(@case.Id, parts.Select(p => new CasePart(p.PackagedProductId, Sorted(p.Items))).ToList());

@@ -84,8 +84,11 @@ public sealed class WebhookDispatcher(
                     .Select(e => new Target(e.Url, e.Owner, e.SecretCiphertext, e.PreviousSecretCiphertext, e.PreviousSecretExpiresAt))
                     .FirstOrDefaultAsync(ct);
                 if (target is null) break; // disabled or deleted meanwhile
-                var signing = new List<string> { secrets.Unprotect(target.Secret) };
-                if (target.PreviousSecret is not null && target.PreviousSecretExpiresAt > now) signing.Add(secrets.Unprotect(target.PreviousSecret));
+                var current = secrets.Unprotect(target.Secret);
+                var signing = new List<string> { current };
+                // During a rotation both secrets sign. The current one is repeated last: the StandardWebhooks .NET
+                // library (1.1.2) never checks the last of several entries, so this keeps the previous secret verifiable there.
+                if (target.PreviousSecret is not null && target.PreviousSecretExpiresAt > now) signing.AddRange([secrets.Unprotect(target.PreviousSecret), current]);
 
                 var result = await sender.SendAsync(target.Url, head.Message.MessageId, head.Message.Payload, signing, ct);
                 attempts++;

@@ -108,13 +108,14 @@ public static class WebhookOutbox
         });
         var owners = recipients.Values.SelectMany(r => r).Select(r => r.Owner.Key).Distinct().ToList();
         var endpoints = (await db.Set<WebhookEndpoint>().AsNoTracking().Where(e => e.Enabled && owners.Contains(e.Owner))
-                .Select(e => new { e.Id, e.Owner, e.Events }).ToListAsync(ct))
+                .Select(e => new { e.Id, e.Owner, e.Events, e.CreatedAt }).ToListAsync(ct))
             .ToLookup(e => e.Owner);
 
         var now = time.GetUtcNow().UtcDateTime;
         foreach (var e in events)
             foreach (var recipient in recipients[e.Id])
-                foreach (var endpoint in endpoints[recipient.Owner.Key].Where(x => x.Events.Contains(e.Type)).OrderBy(x => x.Id, StringComparer.Ordinal))
+                // An endpoint gets the events that happened after it was created, of the types it subscribes to now.
+                foreach (var endpoint in endpoints[recipient.Owner.Key].Where(x => x.Events.Contains(e.Type) && x.CreatedAt <= e.OccurredAt).OrderBy(x => x.Id, StringComparer.Ordinal))
                     db.Add(new WebhookMessage
                     {
                         MessageId = "msg_" + Guid.CreateVersion7().ToString("N"), EndpointId = endpoint.Id, Type = e.Type,

@@ -51,6 +51,7 @@ var app = builder.Build();
 
 await using (var scope = app.Services.CreateAsyncScope())
     await Migrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<AppDb>());
+await WebhooksServices.EnsureKeyRingAsync(app.Services);
 
 app.UseFamilyExceptionHandler();
 app.UseFamilyStatusPages();

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.DataProtection;
 using RetailTrace.Admin;
 using RetailTrace.Data;
@@ -29,6 +30,40 @@ public static class WebhooksServices
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         return services;
+    }
+
+    /// <summary>
+    /// Creates the first Data Protection key at start, once for all server processes on the database. Later keys
+    /// are created two days before they take effect, which every process's key ring (reloaded daily) sees in
+    /// time; the first takes effect at once, so two processes starting together on an empty key table would
+    /// each make their own and could not read each other's secrets until their next reload. PostgreSQL
+    /// serializes the check and the creation with an advisory lock. (SQLite servers on one file starting at
+    /// the very same moment are not covered; see docs/DECISIONS.md.)
+    /// </summary>
+    public static async Task EnsureKeyRingAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        var keys = services.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>();
+        var time = services.GetRequiredService<TimeProvider>();
+        bool Usable() => keys.GetAllKeys().Any(k => !k.IsRevoked && k.ExpirationDate > time.GetUtcNow());
+        if (Usable()) return;
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDb>();
+        if (db.IsSqlite)
+        {
+            keys.CreateNewKey(time.GetUtcNow(), time.GetUtcNow().AddDays(90));
+            return;
+        }
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(5245544149434B)", ct); // "RETAICK": the key ring
+            if (!Usable()) keys.CreateNewKey(time.GetUtcNow(), time.GetUtcNow().AddDays(90));
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(5245544149434B)", CancellationToken.None);
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>The tenants' endpoint APIs (v1.2, v1.5, store) and the operator's.</summary>

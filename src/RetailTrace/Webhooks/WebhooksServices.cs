@@ -8,6 +8,7 @@ namespace RetailTrace.Webhooks;
 
 public static class WebhooksServices
 {
+    private const long KeyRingLock = 0x5245_5441_4B45; // "RETAKE": creating the first Data Protection key
     /// <summary>
     /// Settings, secrets, the delivery client and the dispatcher (a hosted service, also injected into tests).
     /// Data Protection keeps its key ring in the database (<c>data_protection_keys</c>) under one application
@@ -56,12 +57,12 @@ public static class WebhooksServices
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(5245544149434B)", ct); // "RETAICK": the key ring
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({KeyRingLock})", ct);
             if (!Usable()) keys.CreateNewKey(time.GetUtcNow(), time.GetUtcNow().AddDays(90));
         }
         finally
         {
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(5245544149434B)", CancellationToken.None);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({KeyRingLock})", CancellationToken.None);
             await db.Database.CloseConnectionAsync();
         }
     }

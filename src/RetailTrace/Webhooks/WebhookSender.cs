@@ -66,6 +66,11 @@ public sealed class WebhookSender : IDisposable
             var refused = ex.InnerException as WebhookTargets.RefusedException;
             return new DeliveryResult(null, false, Latency(), null, refused is not null ? "Refused: " + refused.Message : Short(ex));
         }
+        catch (IOException ex)
+        {
+            // The connection broke while the response was read.
+            return new DeliveryResult(null, false, Latency(), null, Short(ex));
+        }
     }
 
     /// <summary>The start of the body, decoded as UTF-8; the rest is never read.</summary>

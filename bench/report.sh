@@ -4,7 +4,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 PROVIDER=$1 SCALE=$2 DURATION=$3 TSV=$4 SEED_S=$5 MINT_S=$6 EXPORT_S=$7 EXPORT_PEAK=$8 RAW=$9 GEN=${10} LOAD_START=${11} LOAD_END=${12} FSYNC=${13:-}
 mkdir -p "$HERE/results"
-OUT="$HERE/results/$PROVIDER-scale$SCALE.md"
+# LABEL (optional) names a run beside others of the same provider and scale, e.g. "before" and "after" a change.
+OUT="$HERE/results/$PROVIDER-scale$SCALE${LABEL:+-$LABEL}.md"
 get() { awk -F'\t' -v n="$1" -v c="$2" '$1==n {print $c}' "$TSV"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 field() { sed "s/.*$1=\([^ ]*\).*/\1/" <<<"$2"; }
@@ -12,7 +13,7 @@ RAW_S=$(field seconds "$RAW"); RAW_PEAK=$(field peak_mib "$RAW"); RAW_ROWS=$(fie
 GEN_S=$(field seconds "$GEN"); GEN_PEAK=$(field peak_mib "$GEN"); GEN_ROWS=$(field rows "$GEN")
 INSERT=$(get baseline_insert 2); MEMORY=$(get baseline_store_page_from_memory 2)
 {
-  echo "## $PROVIDER, scale $SCALE ($(date -u +%Y-%m-%d), commit $(git -C "$HERE" rev-parse --short HEAD)$(git -C "$HERE" diff --quiet HEAD -- ../src || echo "+changes"), ${DURATION}s per load run after ${WARMUP:-0}s of warm-up, wrk -t2 -c32)"
+  echo "## $PROVIDER, scale $SCALE${LABEL:+, $LABEL} ($(date -u +%Y-%m-%d), commit $(git -C "$HERE" rev-parse --short HEAD)$(git -C "$HERE" diff --quiet HEAD -- ../src || echo "+changes"), ${DURATION}s per load run after ${WARMUP:-0}s of warm-up, wrk -t2 -c32)"
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB; server, baselines and wrk on 127.0.0.1. Seeding (APIs + bulk rows through the server's EF model) took ${SEED_S%.*} s. Load average (1/5/15 min) at start: $LOAD_START; at end: $LOAD_END."
   echo
@@ -42,5 +43,4 @@ cat "$OUT"
 {
   cat "$HERE/RESULTS.head.md"
   for f in "$HERE"/results/*.md; do cat "$f"; done
-  [ -f "$HERE/RESULTS.notes.md" ] && cat "$HERE/RESULTS.notes.md"
 } >"$HERE/RESULTS.md"

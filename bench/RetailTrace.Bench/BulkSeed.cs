@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
-using RetailTrace.Store;
 
 namespace RetailTrace.Bench;
 
@@ -157,21 +155,21 @@ public sealed class BulkSeed(string provider, string connectionString)
         await using (var db = NewDb())
             exemplars = await db.ProductBatches.AsNoTracking().Where(b => exemplarIds.Contains(b.Id)).ToListAsync();
         var created = exemplars.Max(e => e.Created);
-        var fields = exemplars.ConvertAll(e => JsonNode.Parse(e.Document)!.AsObject());
         var copies = Enumerable.Range(exemplars.Count, Math.Max(0, total - exemplars.Count)).Select(i =>
         {
-            var e = exemplars[i % exemplars.Count];
             var at = created - (total - i) * 1000L;
-            var copy = new ProductBatch
+            var copy = ProductBatch.From(exemplars[i % exemplars.Count].Document with
             {
-                Id = ObjectId.NewId(), CompanyId = e.CompanyId, ShopId = e.ShopId, ProductId = e.ProductId, Status = e.Status,
-                Created = at, Modified = at, PurchasedDate = 1_700_000_000_000L + i * 60_000L, Sku = e.Sku, ProductName = e.ProductName,
-                TrackPackageLabel = $"1A4000000000000000{i:D6}", LotId = $"LOT-{i}", Quantity = i % 10 == 0 ? 100 * Qty.Scale : 0,
-            };
-            ProductBatchFields.SetDocument(copy, fields[i % exemplars.Count]);
+                Id = ObjectId.NewId(), Created = at, Modified = at, PurchasedDate = 1_700_000_000_000L + i * 60_000L,
+                TrackPackageLabel = $"1A4000000000000000{i:D6}", LotId = $"LOT-{i}",
+            });
+            copy.Quantity = i % 10 == 0 ? 100 * Qty.Scale : 0;
             return copy;
         }).ToList();
         await SaveAsync(copies);
+        // Each shop's batch count, as ProductBatch.AddAsync keeps it.
+        await using (var db = NewDb())
+            await db.Database.ExecuteSqlRawAsync("UPDATE shops SET product_batch_count = (SELECT count(*) FROM product_batches AS b WHERE b.shop_id = shops.id AND NOT b.deleted)");
         await SaveAsync(copies.Where(c => c.Quantity > 0).Select(c => new BatchQuantity
         {
             Id = ObjectId.NewId(), CompanyId = c.CompanyId, ShopId = c.ShopId, ProductId = c.ProductId, InventoryId = roomId, BatchId = c.Id,

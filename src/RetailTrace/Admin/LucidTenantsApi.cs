@@ -63,16 +63,16 @@ public static class LucidTenantsApi
         var errors = new Admin.Errors();
         if (body.Name is not null) errors.Require("name", body.Name);
         ValidateSettings(body, errors);
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync(async () =>
         {
-            if (await db.Dispensaries.FindAsync([id], ct) is not { } d) return Outcome.RolledBack(Admin.NotFound("Dispensary"));
-            if (errors.Any) return Outcome.RolledBack(errors.Result());
+            if (await db.Dispensaries.FindAsync([id], ct) is not { } d) return Admin.NotFound("Dispensary");
+            if (errors.Any) return errors.Result();
             if (body.Name is not null) d.Name = body.Name.Trim();
             if (body.TimeZone is not null) d.TimeZone = body.TimeZone;
             if (body.ExportTime is not null) d.ExportTime = body.ExportTime;
             if (body.PackageUidExportEnabled is { } enabled) d.PackageUidExportEnabled = enabled;
             await db.SaveChangesAsync(ct);
-            return Outcome.Committed(TypedResults.Ok(ToResponse(d)));
+            return TypedResults.Ok(ToResponse(d));
         }, ct);
     }
 
@@ -136,12 +136,12 @@ public static class LucidTenantsApi
     }
 
     private static async Task<IResult> RevokeClient(string clientId, AppDb db, CancellationToken ct) =>
-        await db.InWriteTransactionAsync(async db =>
+        await db.WriteAsync(async () =>
         {
             var client = await db.OAuthClients.Where(c => c.ClientId == clientId).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
-            if (client is not { } id) return Outcome.RolledBack(Admin.NotFound("OAuth client"));
+            if (client is not { } id) return Admin.NotFound("OAuth client");
             await db.OAuthClients.Where(c => c.Id == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.Revoked, true), ct);
             await db.AccessTokens.Where(t => t.OAuthClientId == id).ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true), ct);
-            return Outcome.Committed(TypedResults.NoContent());
+            return TypedResults.NoContent();
         }, ct);
 }

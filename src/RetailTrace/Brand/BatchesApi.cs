@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
 using RetailTrace.Auth;
 using RetailTrace.Common;
 using RetailTrace.Data;
@@ -58,81 +57,16 @@ public static class BatchesApi
             .Produces<BatchUpdateResponse>().ProducesFieldErrors().ProducesDrf(401, 403, 404);
     }
 
-    // (updated_on, id) both descending: one backward scan of the (brand_id, updated_on, id) index.
-    // A client of one brand filters by equality: with an IN list the database cannot read the index
-    // in order and sorts every batch of the brands on each page. The count is the sum of the brands'
-    // trigger-kept batch_counts rows; the page is a deferred join: the ids come from the covering
-    // index, and only the page's rows are read from the table.
-    // A client of one brand also gets remembered page boundaries (see BatchPageBoundaries).
-    private static async Task<IResult> List(HttpRequest request, LucidCaller caller, AppDb db, IMemoryCache cache, CancellationToken ct)
+    // Newest first, ties by id: a backward walk of the (brand_id, updated_on, id) index. A client of one
+    // brand filters by equality, which keeps the walk in index order (with an IN list the database sorts
+    // every batch of the brands). Deep pages skip index entries only: the page's rows are read by id.
+    private static Task<IResult> List(HttpRequest request, LucidCaller caller, AppDb db, CancellationToken ct)
     {
-        var batches = db.Batches.AsNoTracking();
-        long count;
-        BatchPageBoundaries? boundaries = null;
-        if (caller.BrandIds is [var only])
-        {
-            batches = batches.Where(b => b.BrandId == only);
-            var list = await db.BatchCounts.AsNoTracking().Where(c => c.BrandId == only)
-                .Select(c => new { c.Count, c.Version }).FirstOrDefaultAsync(ct);
-            count = list?.Count ?? 0;
-            boundaries = new BatchPageBoundaries(db, cache, only, list?.Version ?? 0);
-        }
-        else
-        {
-            batches = batches.Where(b => caller.BrandIds.Contains(b.BrandId));
-            count = await db.BatchCounts.AsNoTracking().Where(c => caller.BrandIds.Contains(c.BrandId)).SumAsync(c => c.Count, ct);
-        }
-        return await DrfPagination.PageAsync(request, count, NewestFirst(batches),
-            page => NewestFirst(db.Batches.AsNoTracking().Join(page.Select(p => p.Id), b => b.Id, id => id, (b, _) => b)),
-            BatchListItem.From, ct, boundaries);
-    }
-
-    /// <summary>
-    /// Where pages of one brand's batch list start, remembered per version of the list (batch_counts.version,
-    /// moved by triggers in every transaction that changes the list's order keys, migration 0009). A page
-    /// whose start a previous request saw is read with a seek from that key, so a page deep into the list
-    /// costs what page 1 does. A page whose own start is unknown seeks from the nearest known start up to
-    /// <see cref="Reach"/> pages before it and skips the pages between (keys only, from the index); with
-    /// none that near, or after a change to the list, it is read with OFFSET from the nearer end. Either
-    /// way its start (and the next page's) is remembered.
-    /// </summary>
-    private sealed class BatchPageBoundaries(AppDb db, IMemoryCache cache, Guid brand, long version) : DrfPagination.IPageBoundaries<Batch>
-    {
-        private sealed record Start(DateTime UpdatedOn, Guid Id, bool Inclusive);
-
-        private static readonly TimeSpan Keep = TimeSpan.FromMinutes(10);
-
-        /// <summary>At most 10,000 index entries skipped, against up to half the list for an OFFSET walk.</summary>
-        private const int Reach = 100;
-
-        public DrfPagination.PageSeek<Batch>? Seek(long page)
-        {
-            for (var known = page; known >= Math.Max(2, page - Reach); known--)
-            {
-                if (!cache.TryGetValue(Key(known), out Start? start) || start is null) continue;
-                // brand_id by equality and (updated_on, id) compared as a row: a range seek on the list's own
-                // index on both providers (SQLite does not seek on a row value that includes brand_id).
-                var from = start.Inclusive
-                    ? db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (updated_on, id) <= ({start.UpdatedOn}, {start.Id})")
-                    : db.Batches.FromSql($"SELECT * FROM batches WHERE brand_id = {brand} AND (updated_on, id) < ({start.UpdatedOn}, {start.Id})");
-                var skipped = (page - known) * DrfPagination.PageSize;
-                var ordered = NewestFirst(from.AsNoTracking());
-                return new((skipped == 0 ? ordered : ordered.Skip((int)skipped)).Take(DrfPagination.PageSize), skipped);
-            }
-            return null;
-        }
-
-        public void Remember(long page, IReadOnlyList<Batch> rows)
-        {
-            if (rows.Count == 0) return;
-            Set(page, new Start(rows[0].UpdatedOn, rows[0].Id, Inclusive: true));
-            if (rows.Count == DrfPagination.PageSize) Set(page + 1, new Start(rows[^1].UpdatedOn, rows[^1].Id, Inclusive: false));
-        }
-
-        private void Set(long page, Start start) =>
-            cache.Set(Key(page), start, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Keep });
-
-        private (string, Guid, long, long) Key(long page) => (nameof(BatchPageBoundaries), brand, version, page);
+        var batches = caller.BrandIds is [var only]
+            ? db.Batches.AsNoTracking().Where(b => b.BrandId == only)
+            : db.Batches.AsNoTracking().Where(b => caller.BrandIds.Contains(b.BrandId));
+        return DrfPagination.PageAsync(request, NewestFirst(batches), BatchListItem.From, ct,
+            fetch: page => NewestFirst(db.Batches.AsNoTracking().Join(page.Select(p => p.Id), b => b.Id, id => id, (b, _) => b)));
     }
 
     private static IOrderedQueryable<Batch> NewestFirst(IQueryable<Batch> batches) =>
@@ -172,18 +106,18 @@ public static class BatchesApi
     {
         if (!ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
         var (body, error) = await Drf.ReadObjectAsync(request);
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync(async () =>
         {
             var batch = await db.Batches.FirstOrDefaultAsync(b => b.Id == id && caller.BrandIds.Contains(b.BrandId), ct);
-            if (batch is null) return Outcome.RolledBack(Drf.NotFound());
-            if (error is not null) return Outcome.RolledBack(error);
+            if (batch is null) return Drf.NotFound();
+            if (error is not null) return error;
             var form = new DrfForm(body!);
             await ApplyAsync(form, batch, batch.BrandId, creating: false, db, ct);
-            if (form.Errors is { } errors) return Outcome.RolledBack(errors);
+            if (form.Errors is { } errors) return errors;
             batch.UpdatedOn = BrandRules.Now(time);
             // Only the columns sent are written, so concurrent updates of different fields do not undo each other.
             await db.SaveChangesAsync(ct);
-            return Outcome.Committed(Drf.Ok(BatchUpdateResponse.From(batch)));
+            return Drf.Ok(BatchUpdateResponse.From(batch));
         }, ct);
     }
 

@@ -55,22 +55,29 @@ public static partial class CasesApi
         if (invalid is not null) return invalid;
 
         var ids = contents!.Select(c => c.PackagedProductId).ToList();
-        var owners = await db.PackagedProducts.AsNoTracking()
-            .Where(pp => ids.Contains(pp.Id) && caller.BrandIds.Contains(pp.BrandId))
-            .ToDictionaryAsync(pp => pp.Id, pp => pp.BrandId, ct);
-        if (owners.Count < ids.Count)
-            return ContentsErrors(contents!.Select(c => owners.ContainsKey(c.PackagedProductId)
-                ? new Dictionary<string, object>()
-                : new Dictionary<string, object> { ["packaged_product_uuid"] = new[] { BrandRules.DoesNotExist(c.PackagedProductId) } }).ToList());
-        if (owners.Values.Distinct().Count() > 1) return ContentsError(OneBrandMessage);
-
-        var minted = await MintAsync(db, owners.Values.First(), contents!.Select(c => (c.PackagedProductId, c.Quantity)).ToList(), BrandRules.Now(time), ct);
-        return Drf.Ok(minted, StatusCodes.Status201Created);
+        return await db.WriteAsync(async () =>
+        {
+            // Read in the write: a packaged product deleted concurrently is either seen missing here, or its
+            // deletion is refused for the LucidIDs this mint adds (Writes).
+            var owners = await db.PackagedProducts.AsNoTracking()
+                .Where(pp => ids.Contains(pp.Id) && caller.BrandIds.Contains(pp.BrandId))
+                .ToDictionaryAsync(pp => pp.Id, pp => pp.BrandId, ct);
+            if (owners.Count < ids.Count)
+                return ContentsErrors(contents!.Select(c => owners.ContainsKey(c.PackagedProductId)
+                    ? new Dictionary<string, object>()
+                    : new Dictionary<string, object> { ["packaged_product_uuid"] = new[] { BrandRules.DoesNotExist(c.PackagedProductId) } }).ToList());
+            if (owners.Values.Distinct().Count() > 1) return ContentsError(OneBrandMessage);
+            var minted = await AddCaseAsync(db, owners.Values.First(), contents!.Select(c => (c.PackagedProductId, c.Quantity)).ToList(), BrandRules.Now(time), ct);
+            return Drf.Ok(minted, StatusCodes.Status201Created);
+        }, ct);
     }
 
-    /// <summary>Mints a case of <paramref name="brandId"/>: the case, its LucidIDs and one minted event listing them, in one
-    /// write. The packaged products must be of that brand.</summary>
-    public static async Task<CaseResponse> MintAsync(AppDb db, Guid brandId, IReadOnlyList<(Guid PackagedProductId, int Quantity)> contents, DateTime now, CancellationToken ct)
+    /// <summary>Mints a case of <paramref name="brandId"/> in a write of its own. The packaged products must be of that brand.</summary>
+    public static Task<CaseResponse> MintAsync(AppDb db, Guid brandId, IReadOnlyList<(Guid PackagedProductId, int Quantity)> contents, DateTime now, CancellationToken ct) =>
+        db.WriteAsync(() => AddCaseAsync(db, brandId, contents, now, ct), ct);
+
+    /// <summary>Writes the case, its LucidIDs and one minted event listing them.</summary>
+    private static async Task<CaseResponse> AddCaseAsync(AppDb db, Guid brandId, IReadOnlyList<(Guid PackagedProductId, int Quantity)> contents, DateTime now, CancellationToken ct)
     {
         var @case = new Case { Id = Guid.NewGuid(), BrandId = brandId, CreatedAt = now };
         // Time-ordered (version 7) LucidIDs: a case's units are neighbours in every index on their id, so
@@ -82,16 +89,14 @@ public static partial class CasesApi
         {
             Id = id, CaseId = @case.Id, PackagedProductId = p.PackagedProductId, BrandId = brandId, State = ItemStates.Minted,
         })).ToList();
-
-        await db.WriteAsync(async () =>
-        {
-            db.Cases.Add(@case);
-            db.LucidItems.AddRange(units);
-            var minted = ItemEvent.For(ItemEventTypes.Minted, now, units.Select(u => u.Id));
-            db.ItemEvents.Add(minted);
-            WebhookOutbox.Add(db, minted);
-            return await db.SaveChangesAsync(ct);
-        }, ct);
+        var minted = new ItemEvent { Type = ItemEventTypes.Minted, At = now };
+        db.Cases.Add(@case);
+        db.LucidItems.AddRange(units);
+        db.ItemEvents.Add(minted);
+        WebhookOutbox.Add(db, minted);
+        await db.SaveChangesAsync(ct);
+        // The event lists every unit of the new case: one statement, however many.
+        await db.Database.ExecuteSqlAsync($"INSERT INTO item_event_units (event_id, item_id) SELECT {minted.Id}, id FROM lucid_items WHERE case_id = {@case.Id}", ct);
         return new CaseResponse(@case.Id, parts.Select(p => new CasePart(p.PackagedProductId, Sorted(p.Items))).ToList());
     }
 

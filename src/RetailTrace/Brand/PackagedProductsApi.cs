@@ -48,11 +48,11 @@ public static class PackagedProductsApi
         if (form.Errors is { } errors) return errors;
 
         packaged.UpdatedOn = BrandRules.Now(time);
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync(async () =>
         {
             db.PackagedProducts.Add(packaged);
             await SaveTouchingBatchAsync(db, batch.Id, packaged.UpdatedOn, ct);
-            return Outcome.Committed(Drf.Ok(PackagedProductResponse.From(packaged, product!), StatusCodes.Status201Created));
+            return Drf.Ok(PackagedProductResponse.From(packaged, product!), StatusCodes.Status201Created);
         }, ct);
     }
 
@@ -60,36 +60,44 @@ public static class PackagedProductsApi
     {
         if (!ShortUuid.TryDecode(batchUuid, out var batchId) || !ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
         var (body, error) = await Drf.ReadObjectAsync(request);
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync(async () =>
         {
             var packaged = await db.PackagedProducts
                 .FirstOrDefaultAsync(pp => pp.Id == id && pp.BatchId == batchId && caller.BrandIds.Contains(pp.BrandId), ct);
-            if (packaged is null) return Outcome.RolledBack(Drf.NotFound());
-            if (error is not null) return Outcome.RolledBack(error);
+            if (packaged is null) return Drf.NotFound();
+            if (error is not null) return error;
             var form = new DrfForm(body!);
             var product = await ApplyAsync(form, packaged, creating: false, db, ct);
-            if (form.Errors is { } errors) return Outcome.RolledBack(errors);
+            if (form.Errors is { } errors) return errors;
 
             product ??= await db.Products.AsNoTracking().FirstAsync(p => p.Id == packaged.ProductId, ct);
             packaged.UpdatedOn = BrandRules.Now(time);
             await SaveTouchingBatchAsync(db, batchId, packaged.UpdatedOn, ct);
-            return Outcome.Committed(Drf.Ok(PackagedProductResponse.From(packaged, product)));
+            return Drf.Ok(PackagedProductResponse.From(packaged, product));
         }, ct);
     }
 
     private static async Task<IResult> Delete(string batchUuid, string uuid, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
         if (!ShortUuid.TryDecode(batchUuid, out var batchId) || !ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
-        return await db.InWriteTransactionAsync(async db =>
+        try
         {
-            var mine = db.PackagedProducts.Where(pp => pp.Id == id && pp.BatchId == batchId && caller.BrandIds.Contains(pp.BrandId));
-            // The LucidID check is part of the DELETE itself, so a case minted concurrently cannot be orphaned.
-            var deleted = await mine.Where(pp => !db.LucidItems.Any(i => i.PackagedProductId == pp.Id)).ExecuteDeleteAsync(ct);
-            if (deleted == 0)
-                return Outcome.RolledBack(await mine.AnyAsync(ct) ? Drf.BadRequest(HasLucidIds) : Drf.NotFound());
-            await db.Batches.Where(b => b.Id == batchId).ExecuteUpdateAsync(s => s.SetProperty(b => b.UpdatedOn, BrandRules.Now(time)), ct);
-            return Outcome.Committed(TypedResults.NoContent());
-        }, ct);
+            return await db.WriteAsync(async () =>
+            {
+                var mine = db.PackagedProducts.Where(pp => pp.Id == id && pp.BatchId == batchId && caller.BrandIds.Contains(pp.BrandId));
+                var found = await mine.Select(pp => new { HasLucidIds = db.LucidItems.Any(i => i.PackagedProductId == pp.Id) }).FirstOrDefaultAsync(ct);
+                if (found is null) return Drf.NotFound();
+                if (found.HasLucidIds) return Drf.BadRequest(HasLucidIds);
+                await mine.ExecuteDeleteAsync(ct);
+                await db.Batches.Where(b => b.Id == batchId).ExecuteUpdateAsync(s => s.SetProperty(b => b.UpdatedOn, BrandRules.Now(time)), ct);
+                return TypedResults.NoContent();
+            }, ct);
+        }
+        catch (Exception ex) when (Database.IsForeignKeyViolation(ex))
+        {
+            // LucidIDs minted since the check: units are never deleted with what they reference.
+            return Drf.BadRequest(HasLucidIds);
+        }
     }
 
     /// <summary>Validates in field order and copies the fields sent onto <paramref name="packaged"/>;

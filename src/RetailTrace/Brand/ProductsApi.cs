@@ -71,17 +71,17 @@ public static class ProductsApi
     {
         if (!ShortUuid.TryDecode(uuid, out var id)) return Drf.NotFound();
         var (body, error) = await Drf.ReadObjectAsync(request);
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync(async () =>
         {
             var product = await db.Products.FirstOrDefaultAsync(p => p.Id == id && caller.BrandIds.Contains(p.BrandId), ct);
-            if (product is null) return Outcome.RolledBack(Drf.NotFound());
-            if (error is not null) return Outcome.RolledBack(error);
+            if (product is null) return Drf.NotFound();
+            if (error is not null) return error;
             var form = new DrfForm(body!);
             Apply(form, product, creating: false);
-            if (form.Errors is { } errors) return Outcome.RolledBack(errors);
+            if (form.Errors is { } errors) return errors;
             product.UpdatedOn = BrandRules.Now(time);
             await db.SaveChangesAsync(ct);
-            return Outcome.Committed(Drf.Ok(ProductResponse.From(product)));
+            return Drf.Ok(ProductResponse.From(product));
         }, ct);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace RetailTrace.Common;
 
@@ -25,6 +26,9 @@ public static class Blaze
     public static IResult NotFound(string field, string message) => Error(StatusCodes.Status404NotFound, field, message);
 
     public static IResult Ok<T>(T body) => TypedResults.Json(body, Json);
+
+    /// <summary>A 200 written by source-generated metadata (the same conventions as <see cref="Json"/>).</summary>
+    public static IResult Ok<T>(T body, JsonTypeInfo<T> type) => TypedResults.Json(body, type);
 
     public static string ErrorTypeFor(int status) => status switch
     {

@@ -19,49 +19,24 @@ public static class DrfPagination
     public const int PageSize = 100;
     public const string InvalidPage = "Invalid page.";
 
-    /// <summary>One page of an ordered query, or the Invalid page 404. <paramref name="ordered"/> must have a total order.</summary>
-    public static async Task<IResult> PageAsync<TRow, T>(HttpRequest request, IQueryable<TRow> ordered, Func<TRow, T> map, CancellationToken ct) =>
-        await PageAsync(request, await ordered.LongCountAsync(ct), ordered, fetch: null, map, ct);
-
     /// <summary>
-    /// One page of an ordered query whose row count the caller already knows, or the Invalid page 404.
-    /// <paramref name="fetch"/>, when given, turns the page query (offset and limit applied) into the
-    /// query that reads the page's rows in list order: a deferred join that takes the page's keys from
-    /// a covering index and reads only those rows, not every skipped one.
+    /// One page of an ordered query with the query's row count, or the Invalid page 404. The count and the
+    /// page are both read from <paramref name="ordered"/> (which must have a total order), so whatever it
+    /// filters on holds on every page and in <c>count</c>. <paramref name="fetch"/>, when given, turns the
+    /// page's query (offset and limit applied) into the query that reads its rows in list order: a deferred
+    /// join that takes the page's keys from a covering index and reads only those rows, not every skipped one.
     /// </summary>
-    public static async Task<IResult> PageAsync<TRow, T>(HttpRequest request, long count, IQueryable<TRow> ordered,
-        Func<IQueryable<TRow>, IQueryable<TRow>>? fetch, Func<TRow, T> map, CancellationToken ct, IPageBoundaries<TRow>? boundaries = null)
+    public static async Task<IResult> PageAsync<TRow, T>(HttpRequest request, IQueryable<TRow> ordered, Func<TRow, T> map, CancellationToken ct,
+        Func<IQueryable<TRow>, IQueryable<TRow>>? fetch = null)
     {
+        var count = await ordered.LongCountAsync(ct);
         var pages = count == 0 ? 1 : (count + PageSize - 1) / PageSize;
         if (!TryPageNumber(request, pages, out var page)) return Drf.Detail(StatusCodes.Status404NotFound, InvalidPage);
-        var seek = boundaries?.Seek(page);
-        // Rows skipped after a known start are keys only, like an OFFSET walk: the deferred join reads the page.
-        var rows = seek is null
-            ? await PageRowsAsync(ordered, count, page, fetch, ct)
-            : await (seek.Skipped > 0 && fetch is not null ? fetch(seek.Rows) : seek.Rows).ToListAsync(ct);
-        // Unless the page was read from its own remembered start, remember where it and the next one start.
-        if (seek is not { Skipped: 0 }) boundaries?.Remember(page, rows);
+        var rows = await PageRowsAsync(ordered, count, page, fetch, ct);
         var next = page < pages ? Link(request, page + 1) : null;
         var previous = page > 1 ? Link(request, page - 1) : null;
         return Drf.Ok(new DrfPage<T>(count, next, previous, rows.Select(map).ToList()));
     }
-
-    /// <summary>
-    /// Remembered page starts of one list at one version of its data: a page whose start is known is
-    /// read with a seek (the page's 100 rows from the index) instead of an OFFSET walk.
-    /// </summary>
-    public interface IPageBoundaries<TRow>
-    {
-        /// <summary>The page's rows in list order as a seek from the nearest start known at or before it, or
-        /// null when none is known near enough.</summary>
-        PageSeek<TRow>? Seek(long page);
-
-        /// <summary>Records the start of <paramref name="page"/> and of the page after it from rows read by OFFSET.</summary>
-        void Remember(long page, IReadOnlyList<TRow> rows);
-    }
-
-    /// <summary>A page as a seek: <paramref name="Skipped"/> rows after the known start, then the page.</summary>
-    public sealed record PageSeek<TRow>(IQueryable<TRow> Rows, long Skipped);
 
     /// <summary>
     /// The rows of one page, read from whichever end of the order is nearer: pages in the second half

@@ -61,7 +61,7 @@ public static class Idempotency
             await captured.CopyToAsync(original, context.RequestAborted);
             if (context.Response.StatusCode < 500)
             {
-                await db.WriteAsync(db => db.IdempotencyRecords.Where(r => r.Id == record.Id).ExecuteUpdateAsync(s => s
+                await db.WriteAsync(() => db.IdempotencyRecords.Where(r => r.Id == record.Id).ExecuteUpdateAsync(s => s
                     .SetProperty(r => r.StatusCode, context.Response.StatusCode)
                     .SetProperty(r => r.ContentType, context.Response.ContentType)
                     .SetProperty(r => r.ResponseBody, captured.ToArray()), CancellationToken.None), CancellationToken.None);
@@ -71,7 +71,7 @@ public static class Idempotency
         finally
         {
             context.Response.Body = original;
-            if (!stored) await db.WriteAsync(db => db.IdempotencyRecords.Where(r => r.Id == record.Id).ExecuteDeleteAsync(CancellationToken.None), CancellationToken.None);
+            if (!stored) await db.WriteAsync(() => db.IdempotencyRecords.Where(r => r.Id == record.Id).ExecuteDeleteAsync(CancellationToken.None), CancellationToken.None);
         }
     });
 
@@ -119,7 +119,7 @@ public static class Idempotency
                 return null;
             }
             var stale = time.GetUtcNow().UtcDateTime.AddMinutes(-1);
-            var released = await db.WriteAsync(db => db.IdempotencyRecords.Where(r => r.Id == first.Id && r.StatusCode == 0 && r.CreatedAt < stale)
+            var released = await db.WriteAsync(() => db.IdempotencyRecords.Where(r => r.Id == first.Id && r.StatusCode == 0 && r.CreatedAt < stale)
                 .ExecuteDeleteAsync(context.RequestAborted), context.RequestAborted);
             if (released == 0 || attempt > 0)
             {

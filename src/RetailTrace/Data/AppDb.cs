@@ -25,7 +25,6 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options), IDataP
     public DbSet<Product> Products => Set<Product>();
     public DbSet<DigitalCoa> DigitalCoas => Set<DigitalCoa>();
     public DbSet<Batch> Batches => Set<Batch>();
-    public DbSet<BatchCount> BatchCounts => Set<BatchCount>();
     public DbSet<PackagedProduct> PackagedProducts => Set<PackagedProduct>();
     public DbSet<Case> Cases => Set<Case>();
     public DbSet<LucidItem> LucidItems => Set<LucidItem>();
@@ -39,7 +38,6 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options), IDataP
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<StoreProduct> StoreProducts => Set<StoreProduct>();
     public DbSet<ProductBatch> ProductBatches => Set<ProductBatch>();
-    public DbSet<StoreBatchCount> StoreBatchCounts => Set<StoreBatchCount>();
     public DbSet<BatchQuantity> BatchQuantities => Set<BatchQuantity>();
     public DbSet<InventoryTransfer> InventoryTransfers => Set<InventoryTransfer>();
     public DbSet<InventoryTransferLog> InventoryTransferLogs => Set<InventoryTransferLog>();

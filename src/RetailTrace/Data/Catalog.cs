@@ -66,19 +66,6 @@ public class Batch
     public DateTime UpdatedOn { get; set; }
 }
 
-/// <summary>
-/// The number of batches of one brand, kept by database triggers (migration 0007) in the transaction
-/// that inserts, deletes or moves a batch, so the list's <c>count</c> is read from one row instead of
-/// counting the brand's batches on every page.
-/// </summary>
-public class BatchCount
-{
-    public Guid BrandId { get; set; }
-    public long Count { get; set; }
-    /// <summary>Moves whenever the order keys of the brand's batch list change (migration 0009).</summary>
-    public long Version { get; set; }
-}
-
 public class PackagedProduct
 {
     public Guid Id { get; set; }
@@ -114,11 +101,6 @@ public static class CatalogModel
             // Keyset-friendly: the list is ordered by updated_on desc, id.
             e.HasIndex(x => new { x.BrandId, x.UpdatedOn, x.Id });
             e.HasIndex(x => new { x.UpdatedOn, x.Id });
-        });
-        b.Entity<BatchCount>(e =>
-        {
-            e.HasKey(x => x.BrandId);
-            e.Property(x => x.Version).HasDefaultValue(0L);
         });
         b.Entity<PackagedProduct>(e =>
         {

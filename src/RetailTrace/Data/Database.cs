@@ -68,6 +68,11 @@ public static class Database
         return services;
     }
 
+    /// <summary>True when a write failed on a foreign key: a row it references went away, or rows still reference one it deletes.</summary>
+    public static bool IsForeignKeyViolation(Exception ex) => (ex is DbUpdateException { InnerException: { } inner } ? inner : ex) is
+        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 787 }
+        or Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation };
+
     /// <summary>True when a write failed on a unique index: the idempotency and race guard of every insert.</summary>
     public static bool IsUniqueViolation(Exception ex) => (ex is DbUpdateException { InnerException: { } inner } ? inner : ex) is
         Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 }

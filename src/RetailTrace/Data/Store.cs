@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using RetailTrace.Store;
 
 namespace RetailTrace.Data;
 
@@ -40,45 +41,63 @@ public class StoreProduct
 }
 
 /// <summary>
-/// A product batch. <see cref="Document"/> (a JSON object) holds every documented ProductBatch field
-/// fixed at creation, as sent or set then; the output is written from it and the live columns
-/// (<see cref="Modified"/>, <see cref="Quantity"/>, <see cref="Deleted"/>). The fields the API filters,
-/// sorts or copies on are also columns, written once with the document (Store/ProductBatchFields).
+/// A product batch: its <see cref="Document"/> (every documented field, stored as JSON text) and the
+/// columns the API filters, sorts and joins on, projected from the document when the row is made
+/// (<see cref="From"/>), plus the live columns that change afterwards: <see cref="Modified"/>,
+/// <see cref="Quantity"/> and <see cref="Deleted"/>. The API shows the document with the live columns.
 /// </summary>
 public class ProductBatch
 {
-    public required string Id { get; set; }
-    public required string CompanyId { get; set; }
-    public required string ShopId { get; set; }
-    public required string ProductId { get; set; }
-    public string Status { get; set; } = "RECEIVED";
-    public long Created { get; set; }
+    public required string Id { get; init; }
+    public required string CompanyId { get; init; }
+    public required string ShopId { get; init; }
+    public required string ProductId { get; init; }
+    public string Status { get; init; } = "RECEIVED";
+    public long Created { get; init; }
     public long Modified { get; set; }
-    public long? PurchasedDate { get; set; }
-    public string? Sku { get; set; }
-    public string? ProductName { get; set; }
-    public string? TrackPackageLabel { get; set; }
-    public string? MetrcTagId { get; set; }
-    public string? LotId { get; set; }
+    public long? PurchasedDate { get; init; }
+    public string? Sku { get; init; }
+    public string? ProductName { get; init; }
+    public string? TrackPackageLabel { get; init; }
+    public string? MetrcTagId { get; init; }
+    public string? LotId { get; init; }
     public bool Deleted { get; set; }
-    public bool Archived { get; set; }
-    public bool Unsellable { get; set; }
+    public bool Archived { get; init; }
+    public bool Unsellable { get; init; }
     /// <summary>Total over the batch's rooms (thousandths), kept in the same transaction as every quantity change.</summary>
     public long Quantity { get; set; }
     /// <summary>For a copy made by a cross-shop transfer: the batch it was copied from (one copy per source batch and shop).</summary>
-    public string? SourceBatchId { get; set; }
-    public string Document { get; set; } = "{}";
-}
+    public string? SourceBatchId { get; init; }
+    public required ProductBatchDocument Document { get; init; }
 
-/// <summary>
-/// The number of non-deleted product batches of one shop, kept by database triggers (migration 0007)
-/// in the transaction that inserts, deletes, moves or (un)deletes a batch: the unfiltered list's
-/// <c>total</c> is read from one row instead of counting the shop's batches on every page.
-/// </summary>
-public class StoreBatchCount
-{
-    public required string ShopId { get; set; }
-    public long Count { get; set; }
+    /// <summary>A new row for <paramref name="document"/>: the one place its columns are taken from it.</summary>
+    public static ProductBatch From(ProductBatchDocument document, string? sourceBatchId = null) => new()
+    {
+        Id = document.Id, CompanyId = document.CompanyId, ShopId = document.ShopId, ProductId = document.ProductId,
+        Status = document.Status, Created = document.Created, Modified = document.Modified, PurchasedDate = document.PurchasedDate,
+        Sku = document.Sku, ProductName = document.ProductName, TrackPackageLabel = document.TrackPackageLabel,
+        MetrcTagId = document.MetrcTagId, LotId = document.LotId, Deleted = document.Deleted, Archived = document.Archived,
+        Unsellable = document.Unsellable, SourceBatchId = sourceBatchId, Document = document,
+    };
+
+    /// <summary>The batch as the API shows it: its document with the live columns. Usable in a query's final projection.</summary>
+    public static ProductBatchDocument Shown(ProductBatchDocument document, long modified, long quantity, bool deleted) =>
+        document with { Modified = modified, Quantity = Qty.ToDecimal(quantity), Deleted = deleted };
+
+    public ProductBatchDocument Shown() => Shown(Document, Modified, Quantity, Deleted);
+
+    /// <summary>Adds new batches and counts them on their shops' rows (<see cref="Shop.ProductBatchCount"/>), in the
+    /// caller's write: the one way batches are created.</summary>
+    public static async Task AddAsync(AppDb db, IReadOnlyCollection<ProductBatch> batches, CancellationToken ct)
+    {
+        db.ProductBatches.AddRange(batches);
+        await db.SaveChangesAsync(ct);
+        foreach (var shop in batches.Where(b => !b.Deleted).GroupBy(b => b.ShopId))
+        {
+            var added = shop.LongCount();
+            await db.Shops.Where(s => s.Id == shop.Key).ExecuteUpdateAsync(s => s.SetProperty(x => x.ProductBatchCount, x => x.ProductBatchCount + added), ct);
+        }
+    }
 }
 
 /// <summary>Stock of one batch in one inventory room; <see cref="Committed"/> is reserved by pending transfers.</summary>
@@ -184,16 +203,14 @@ public static class StoreModel
             e.HasOne<Company>().WithMany().HasForeignKey(x => x.CompanyId);
             e.HasOne<Shop>().WithMany().HasForeignKey(x => x.ShopId);
             e.HasOne<StoreProduct>().WithMany().HasForeignKey(x => x.ProductId);
-            e.HasIndex(x => new { x.ShopId, x.Deleted, x.Modified, x.Id });
-            e.HasIndex(x => new { x.ShopId, x.ProductId, x.Modified });
-            e.HasIndex(x => new { x.ShopId, x.Status, x.Modified });
+            e.Property(x => x.Document).HasConversion(d => ProductBatchDocument.ToStored(d), s => ProductBatchDocument.FromStored(s));
+            // The list's order, unfiltered and by product or status, with deleted in each entry: a page is read
+            // in order, and hidden batches are skipped and counted out without reading their rows.
+            e.HasIndex(x => new { x.ShopId, x.Modified, x.Id, x.Deleted });
+            e.HasIndex(x => new { x.ShopId, x.ProductId, x.Modified, x.Id, x.Deleted });
+            e.HasIndex(x => new { x.ShopId, x.Status, x.Modified, x.Id, x.Deleted });
             e.HasIndex(x => new { x.ShopId, x.PurchasedDate });
             e.HasIndex(x => new { x.ShopId, x.SourceBatchId }).IsUnique();
-        });
-        b.Entity<StoreBatchCount>(e =>
-        {
-            e.HasKey(x => x.ShopId);
-            e.Property(x => x.ShopId).HasMaxLength(24);
         });
         b.Entity<BatchQuantity>(e =>
         {

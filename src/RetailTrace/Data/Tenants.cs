@@ -68,6 +68,9 @@ public class Shop
     public required string CompanyId { get; set; }
     public required string Name { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>The shop's product batches that are not deleted: the unfiltered batch list's total, kept in
+    /// the transaction that adds a batch (<see cref="ProductBatch.AddAsync"/>), since counting them grows with the list.</summary>
+    public long ProductBatchCount { get; set; }
 }
 
 public class Inventory
@@ -145,6 +148,7 @@ public static class TenantModel
         {
             e.Property(x => x.Id).HasMaxLength(24);
             e.Property(x => x.Name).HasMaxLength(255);
+            e.Property(x => x.ProductBatchCount).HasDefaultValue(0L);
             e.HasOne<Company>().WithMany().HasForeignKey(x => x.CompanyId);
         });
         b.Entity<Inventory>(e =>

@@ -27,10 +27,10 @@ public sealed record ItemsError<T>(T Items);
 
 /// <summary>
 /// POST /api/v1.2/transactions/&lt;type&gt;/ for each declared <see cref="TransactionTypes"/> (complete, void,
-/// return), checks in the SPEC's order. Each transaction is one write (<see cref="Writes"/>): it reads the
-/// units it concerns, refuses before writing anything, or records the transaction as an item event
-/// listing its units and moves them. The event's unique (dispensary, order_id, type) key answers a
-/// replayed or concurrent duplicate.
+/// return), checks in the SPEC's order. Each transaction is one write: it records the transaction as an
+/// item event listing its units and moves them (a complete: <see cref="Sales"/>; a void or return: a
+/// <see cref="Writes"/> that reads its sale's units first), or it writes nothing and the checks read why.
+/// The event's unique (dispensary, order_id, type) key answers a replayed or concurrent duplicate.
 /// </summary>
 public static class TransactionsApi
 {
@@ -93,46 +93,33 @@ public static class TransactionsApi
         }
 
         var me = caller.Dispensary;
+        var transaction = new ItemEvent
+        {
+            Type = type.Event, At = time.GetUtcNow().UtcDateTime, DispensaryId = me, OrderId = orderId,
+            PerformedAt = performedAt, CustomerId = customerId, BudtenderId = budtenderId,
+        };
         try
         {
-            return await db.WriteAsync(() =>
-            {
-                var transaction = new ItemEvent
-                {
-                    Type = type.Event, At = time.GetUtcNow().UtcDateTime, DispensaryId = me, OrderId = orderId,
-                    PerformedAt = performedAt, CustomerId = customerId, BudtenderId = budtenderId,
-                };
-                return type.Effect == TransactionEffect.SellListed
-                    ? SellAsync(db, transaction, items, ct)
-                    : PutBackAsync(db, transaction, type.Effect == TransactionEffect.PutBackListed ? items : null, ct);
-            }, ct);
+            if (type.Effect == TransactionEffect.SellListed)
+                return await Sales.SellAsync(db, transaction, items.Select(i => i.Id).ToList(), ct)
+                    ? Drf.Ok(new TransactionAccepted())
+                    : await RefusedSaleAsync(db, transaction, items, ct);
+            return await db.WriteAsync(() => PutBackAsync(db, transaction, type.Effect == TransactionEffect.PutBackListed ? items : null, ct), ct);
         }
-        catch (DbUpdateException ex) when (Database.IsUniqueViolation(ex))
+        catch (Exception ex) when (Database.IsUniqueViolation(ex))
         {
             return Message(AlreadyProcessed);
         }
     }
 
-    /// <summary>A complete: every listed unit must be in this dispensary's inventory, or nothing is written.</summary>
-    private static async Task<IResult> SellAsync(AppDb db, ItemEvent sale, List<RequestedItem> items, CancellationToken ct)
+    /// <summary>Checks 3 to 5 of SPEC §5 for a complete that could not sell every unit (it wrote nothing).</summary>
+    private static async Task<IResult> RefusedSaleAsync(AppDb db, ItemEvent sale, List<RequestedItem> items, CancellationToken ct)
     {
         var me = sale.DispensaryId!.Value;
-        var ids = items.Select(i => i.Id).ToList();
-        var sellable = db.LucidItems.Where(i => ids.Contains(i.Id)).Where(LucidItem.InInventoryOf(me));
-        var sellableIds = await sellable.Select(i => i.Id).ToListAsync(ct);
-        if (sellableIds.Count < ids.Count) return await RefusedSaleAsync(db, sale, items, sellableIds, ct);
-
-        await AddEventAsync(db, sale, ids, ct);
-        await sellable.ExecuteUpdateAsync(LucidItem.Sell(sale.Id), ct);
-        return Drf.Ok(new TransactionAccepted());
-    }
-
-    /// <summary>Checks 3 to 5 of SPEC §5 for a complete that cannot sell every unit.</summary>
-    private static async Task<IResult> RefusedSaleAsync(AppDb db, ItemEvent sale, List<RequestedItem> items, List<Guid> sellable, CancellationToken ct)
-    {
-        if (await db.ItemEvents.AnyAsync(e => e.DispensaryId == sale.DispensaryId && e.OrderId == sale.OrderId && e.Type == sale.Type, ct))
+        if (await db.ItemEvents.AnyAsync(e => e.DispensaryId == me && e.OrderId == sale.OrderId && e.Type == sale.Type, ct))
             return Message(AlreadyProcessed);
         var ids = items.Select(i => i.Id).ToList();
+        var sellable = await db.LucidItems.Where(i => ids.Contains(i.Id)).Where(LucidItem.InInventoryOf(me)).Select(i => i.Id).ToListAsync(ct);
         var known = await db.LucidItems.Where(i => ids.Contains(i.Id)).Select(i => new { i.Id, Sold = i.State == ItemStates.Sold }).ToDictionaryAsync(i => i.Id, i => i.Sold, ct);
         if (items.Any(i => !known.TryGetValue(i.Id, out var sold) || sold))
             return Classification(items, i => !known.TryGetValue(i.Id, out var sold) ? 1 : sold ? 0 : 2);

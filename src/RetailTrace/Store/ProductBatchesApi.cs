@@ -9,8 +9,6 @@ namespace RetailTrace.Store;
 /// <summary>Product batches of the caller's shop: list with filters and the two date-range lists.</summary>
 public static class ProductBatchesApi
 {
-    private static readonly string[] Statuses = ["IN_TRANSFER", "RECEIVED", "IN_TESTING", "READY_FOR_SALE", "PROCESSING"];
-
     public static RouteGroupBuilder MapProductBatches(this RouteGroupBuilder batches)
     {
         batches.MapGet("/", List).WithName("StoreGetBatches")
@@ -31,13 +29,13 @@ public static class ProductBatchesApi
         string? batchId, string? productId, string? status, string? term, string? start, string? skip, string? limit)
     {
         if (StoreApi.TryPage(start, skip, limit, out var offset, out var size) is { } bad) return bad;
-        var query = Visible(db, caller);
-        var filtered = true;
+        var visible = Visible(db, caller);
+        var query = visible;
         if (!string.IsNullOrEmpty(batchId)) query = query.Where(b => b.Id == batchId);
         else
         {
-            if (!string.IsNullOrEmpty(status) && !Statuses.Contains(status))
-                return Blaze.BadRequest("status", "status must be one of: " + string.Join(", ", Statuses) + ".");
+            if (!string.IsNullOrEmpty(status) && !ProductBatchDocument.Statuses.Contains(status))
+                return Blaze.BadRequest("status", "status must be one of: " + string.Join(", ", ProductBatchDocument.Statuses) + ".");
             if (!string.IsNullOrEmpty(productId)) query = query.Where(b => b.ProductId == productId);
             if (!string.IsNullOrEmpty(status)) query = query.Where(b => b.Status == status);
             if (!string.IsNullOrWhiteSpace(term))
@@ -50,11 +48,12 @@ public static class ProductBatchesApi
                     || (b.MetrcTagId != null && b.MetrcTagId.ToLower().Contains(t))
                     || (b.LotId != null && b.LotId.ToLower().Contains(t)));
             }
-            filtered = !string.IsNullOrEmpty(productId) || !string.IsNullOrEmpty(status) || !string.IsNullOrWhiteSpace(term);
         }
-        // Unfiltered, the total is the shop's trigger-kept store_batch_counts row, not a COUNT of its batches.
-        var kept = filtered ? null : db.StoreBatchCounts.AsNoTracking().Where(c => c.ShopId == caller.ShopId).Select(c => c.Count);
-        return Blaze.Ok(await PageAsync(query, offset, size, kept));
+        // Unfiltered, the total is the shop's kept count; any filter makes another query object, which is counted.
+        var total = ReferenceEquals(query, visible)
+            ? await db.Shops.Where(s => s.Id == caller.ShopId).Select(s => s.ProductBatchCount).FirstAsync()
+            : await query.LongCountAsync();
+        return await PageAsync(query, total, offset, size);
     }
 
     private static async Task<IResult> ByDates(StoreCaller caller, AppDb db, TimeProvider time,
@@ -71,41 +70,18 @@ public static class ProductBatchesApi
         query = byPurchaseDate
             ? query.Where(b => b.PurchasedDate >= from && b.PurchasedDate <= to)
             : query.Where(b => b.Modified >= from && b.Modified <= to);
-        return Blaze.Ok(await PageAsync(query, offset, size));
+        return await PageAsync(query, await query.LongCountAsync(), offset, size);
     }
 
-    // `deleted = @notDeleted`, not `NOT deleted`: SQLite only seeks the (shop_id, deleted, modified, id)
-    // index, and so reads the page and the count without sorting, when the column is compared by equality.
-    private static IQueryable<ProductBatch> Visible(AppDb db, StoreCaller caller)
-    {
-        var notDeleted = false;
-        return db.ProductBatches.AsNoTracking().Where(b => b.ShopId == caller.ShopId && b.Deleted == notDeleted);
-    }
+    private static IQueryable<ProductBatch> Visible(AppDb db, StoreCaller caller) =>
+        db.ProductBatches.AsNoTracking().Where(b => b.ShopId == caller.ShopId && !b.Deleted);
 
-    /// <summary>
-    /// One page, newest first, with the total: a COUNT of the query, or the <paramref name="keptTotal"/> read
-    /// in the page's own statement (a scalar subquery evaluated once), which saves the count its round trip
-    /// on PostgreSQL. Only a page past the end, which has no row to carry it, reads the kept total alone.
-    /// </summary>
-    private static async Task<SearchResult<ProductBatchJson>> PageAsync(IQueryable<ProductBatch> query, int offset, int size, IQueryable<long>? keptTotal = null)
+    /// <summary>One page of the query, newest first, with its total.</summary>
+    private static async Task<IResult> PageAsync(IQueryable<ProductBatch> query, long total, int offset, int size)
     {
-        // A row is read as its document and live columns: everything the wire object is written from.
-        var page = query.OrderByDescending(b => b.Modified).ThenByDescending(b => b.Id).Skip(offset).Take(size)
-            .Select(b => new ProductBatchJson(b.Document, b.Modified, b.Quantity, b.Deleted));
-        List<ProductBatchJson> rows;
-        long total;
-        if (keptTotal is null)
-        {
-            total = await query.LongCountAsync();
-            rows = await page.ToListAsync();
-        }
-        else
-        {
-            // The unfiltered list: its plan is one index scan whatever the shop, limit and offset.
-            var withTotal = await page.Select(b => new { Batch = b, Total = keptTotal.FirstOrDefault() }).ToListAsync();
-            rows = withTotal.ConvertAll(x => x.Batch);
-            total = withTotal.Count > 0 ? withTotal[0].Total : await keptTotal.FirstOrDefaultAsync();
-        }
-        return new SearchResult<ProductBatchJson>(rows, offset, size, total);
+        // A row is read as its document and live columns: everything the wire object is made of.
+        var page = await query.OrderByDescending(b => b.Modified).ThenByDescending(b => b.Id).Skip(offset).Take(size)
+            .Select(b => ProductBatch.Shown(b.Document, b.Modified, b.Quantity, b.Deleted)).ToListAsync();
+        return Blaze.Ok(new SearchResult<ProductBatchDocument>(page, offset, size, total), StoreJson.Default.SearchResultProductBatchDocument);
     }
 }

@@ -59,7 +59,8 @@ public static class StoreAdminApi
         var shopId = body["shop_id"] is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : null;
         var productId = body["productId"] is JsonValue p && p.GetValueKind() == JsonValueKind.String ? p.GetValue<string>() : null;
         errors.Require("shop_id", shopId).Require("productId", productId);
-        foreach (var (field, message) in ProductBatchFields.Validate(body)) errors.Add(field, message);
+        var (fields, invalid) = ProductBatchDocument.FromInput(body);
+        foreach (var (field, message) in invalid) errors.Add(field, message);
         var shop = errors.Any ? null : await db.Shops.AsNoTracking().FirstOrDefaultAsync(x => x.Id == shopId);
         if (!errors.Any && shop is null) errors.Add("shop_id", "Unknown shop.");
         var product = errors.Any ? null : await db.StoreProducts.AsNoTracking().FirstOrDefaultAsync(x => x.Id == productId && x.ShopId == shopId);
@@ -67,14 +68,17 @@ public static class StoreAdminApi
         if (errors.Any) return errors.Result();
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var batch = new ProductBatch
+        var batch = ProductBatch.From(fields! with
         {
             Id = ObjectId.NewId(time), CompanyId = shop!.CompanyId, ShopId = shop.Id, ProductId = product!.Id,
-            Created = now, Modified = now, Sku = product.Sku, ProductName = product.Name,
-        };
-        ProductBatchFields.Apply(body, batch);
-        await db.InsertAsync(batch, ct);
-        return TypedResults.Json(ProductBatchJson.From(batch), Blaze.Json, statusCode: 201);
+            Created = now, Modified = now, Sku = fields.Sku ?? product.Sku, ProductName = fields.ProductName ?? product.Name,
+        });
+        await db.WriteAsync(async () =>
+        {
+            await ProductBatch.AddAsync(db, [batch], ct);
+            return batch;
+        }, ct);
+        return TypedResults.Json(batch.Shown(), StoreJson.Default.ProductBatchDocument, statusCode: 201);
     }
 
     private static async Task<IResult> SetQuantity(BatchQuantityRequest body, AppDb db, TimeProvider time, CancellationToken ct)
@@ -90,7 +94,7 @@ public static class StoreAdminApi
         if (errors.Any) return errors.Result();
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync<IResult>(async () =>
         {
             // Upsert first (it takes the row lock); the reservation check runs on the locked row.
             var raised = await db.Database.ExecuteSqlInterpolatedAsync($"""
@@ -100,14 +104,14 @@ public static class StoreAdminApi
                 WHERE batch_quantities.committed <= excluded.quantity
                 """, ct);
             if (raised == 0)
-                return Outcome.RolledBack(TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "The quantity is below what pending transfers reserve in this room."));
+                return TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "The quantity is below what pending transfers reserve in this room.");
             await db.Database.ExecuteSqlInterpolatedAsync($"""
                 UPDATE product_batches SET modified = {now},
                     quantity = (SELECT COALESCE(SUM(q.quantity), 0) FROM batch_quantities q WHERE q.batch_id = {batch.Id})
                 WHERE id = {batch.Id}
                 """, ct);
             var row = await db.BatchQuantities.AsNoTracking().SingleAsync(x => x.BatchId == batch.Id && x.InventoryId == body.InventoryId, ct);
-            return Outcome.Committed(TypedResults.Json(BatchQuantityView.From(row, batch.PurchasedDate, batch.Archived, batch.Unsellable), Blaze.Json));
+            return TypedResults.Json(BatchQuantityView.From(row, batch.PurchasedDate, batch.Archived, batch.Unsellable), Blaze.Json);
         }, ct);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
@@ -21,17 +20,12 @@ public static class StoreDemo
             {
                 Id = ObjectId.NewId(time), CompanyId = shop.CompanyId, ShopId = shop.Id, Name = name, Sku = sku, Created = now, Modified = now,
             };
-            ProductBatch Batch(StoreProduct p, string lot, long purchased, string status)
+            ProductBatch Batch(StoreProduct p, string lot, long purchased, string status) => ProductBatch.From(new ProductBatchDocument
             {
-                var batch = new ProductBatch
-                {
-                    Id = ObjectId.NewId(time), CompanyId = shop.CompanyId, ShopId = shop.Id, ProductId = p.Id, Status = status,
-                    Created = now, Modified = now, PurchasedDate = purchased, Sku = p.Sku, ProductName = p.Name, LotId = lot,
-                    TrackPackageLabel = "PKG-" + lot,
-                };
-                ProductBatchFields.SetDocument(batch, new JsonObject { ["thc"] = 21.4m, ["cbd"] = 0.3m, ["trackTraceSystem"] = "METRC" });
-                return batch;
-            }
+                Id = ObjectId.NewId(time), CompanyId = shop.CompanyId, ShopId = shop.Id, ProductId = p.Id, Status = status,
+                Created = now, Modified = now, PurchasedDate = purchased, Sku = p.Sku, ProductName = p.Name, LotId = lot,
+                TrackPackageLabel = "PKG-" + lot, Thc = 21.4m, Cbd = 0.3m, TrackTraceSystem = "METRC",
+            });
             BatchQuantity Stock(ProductBatch b, Inventory room, long thousandths) => new()
             {
                 Id = ObjectId.NewId(time), CompanyId = shop.CompanyId, ShopId = shop.Id, ProductId = b.ProductId, InventoryId = room.Id,
@@ -44,12 +38,12 @@ public static class StoreDemo
             var b1 = Batch(gummies, "LOT-B1", now - 10 * day, "RECEIVED");
             var stock = new[] { Stock(g1, world.Front, 12_000), Stock(g1, world.Vault, 40_000), Stock(g2, world.Vault, 60_000), Stock(b1, world.Front, 25_000) };
             foreach (var b in new[] { g1, g2, b1 }) b.Quantity = stock.Where(q => q.BatchId == b.Id).Sum(q => q.Quantity);
-            await db.WriteAsync(db =>
+            await db.WriteAsync(async db =>
             {
                 db.AddRange(gelato, gummies);
-                db.AddRange(g1, g2, b1);
+                await ProductBatch.AddAsync(db, [g1, g2, b1], CancellationToken.None);
                 db.AddRange(stock);
-                return db.SaveChangesAsync();
+                return await db.SaveChangesAsync();
             }, CancellationToken.None);
             first = new { g1.Id, g1.ProductId };
         }

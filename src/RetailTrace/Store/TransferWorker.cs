@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
@@ -125,16 +124,9 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
         var existing = await db.ProductBatches.AsNoTracking()
             .Where(b => b.ShopId == shopId && (b.Id == origin || b.SourceBatchId == origin)).Select(b => b.Id).FirstOrDefaultAsync(ct);
         if (existing is not null) return existing;
-        var copy = new ProductBatch
-        {
-            Id = ObjectId.NewId(time), CompanyId = source.CompanyId, ShopId = shopId, ProductId = source.ProductId, Status = source.Status,
-            Created = now, Modified = now, PurchasedDate = source.PurchasedDate, Sku = source.Sku, ProductName = source.ProductName,
-            TrackPackageLabel = source.TrackPackageLabel, MetrcTagId = source.MetrcTagId, LotId = source.LotId,
-            Archived = source.Archived, Unsellable = source.Unsellable, SourceBatchId = origin,
-        };
-        ProductBatchFields.SetDocument(copy, JsonNode.Parse(source.Document)!.AsObject());
-        db.ProductBatches.Add(copy);
-        await db.SaveChangesAsync(ct);
+        // The source's document with the copy's own identity, shop and time: every field is copied, and the copy's columns come from it.
+        var copy = ProductBatch.From(source.Document with { Id = ObjectId.NewId(time), ShopId = shopId, Created = now, Modified = now }, sourceBatchId: origin);
+        await ProductBatch.AddAsync(db, [copy], ct);
         return copy.Id;
     }
 }

@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using RetailTrace.Tests.Infrastructure;
 
 namespace RetailTrace.Tests.BrandApi;
@@ -13,6 +16,13 @@ public static partial class BrandCatalog
         Assert.True(status == 201, $"POST {url} → {status}: {raw}");
         return json!;
     }
+
+    /// <summary>The app on a clock the test moves by hand, so <c>updated_on</c> values are exact (dispose it after use).</summary>
+    public static WebApplicationFactory<Program> OnClock(this AppFixture app, ManualTime time) =>
+        app.WithWebHostBuilder(w => w.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(time)));
+
+    /// <summary>A fixed instant with microseconds, the precision <c>updated_on</c> keeps.</summary>
+    public static readonly DateTimeOffset Instant = new(2026, 3, 1, 10, 0, 0, 123, 456, TimeSpan.Zero);
 
     public static Task<JsonNode> NewProductAsync(this BrandTenant brand, string name = "Gummies", string? brandUuid = null) =>
         brand.Client.CreatedAsync("/api/v1.5/products/create/", brandUuid is null ? new { name } : new { name, brand_uuid = brandUuid });

@@ -10,13 +10,18 @@ public abstract class PackagedProductsTests(AppFixture app)
     {
         var b = await app.NewBrandAsync();
         var product = await b.NewProductAsync("Gummies");
-        var batch = await b.NewBatchAsync();
-        var (status, body, raw) = await b.Client.PostJsonAsync($"/api/v1.5/batches/{batch.Uuid()}/packaged-products/", new { product_uuid = product.Uuid() });
+        var time = new ManualTime(BrandCatalog.Instant);
+        await using var host = app.OnClock(time);
+        var client = host.ClientAs(b.Client);
+        var batch = await client.CreatedAsync("/api/v1.5/batches/create/", new { name = "Batch 1" });
+        Assert.Equal("2026-03-01T10:00:00.123456Z", (string)batch["updated_on"]!);
+        time.Advance(TimeSpan.FromMinutes(1));
+        var (status, body, raw) = await client.PostJsonAsync($"/api/v1.5/batches/{batch.Uuid()}/packaged-products/", new { product_uuid = product.Uuid() });
         Assert.Equal(201, status);
         var productJson = BrandCatalog.MinimalProductJson(product.Uuid(), "Gummies", (string)product["updated_on"]!);
         Assert.Equal($$"""{"uuid":"{{body.Uuid()}}","product":{{productJson}},"regulatory_id":null,"packaged_on":null,"digital_coa_uuids":[]}""", raw);
         var (_, detail, _) = await b.Client.GetJsonAsync($"/api/v1.5/batches/{batch.Uuid()}/");
-        Assert.True(string.CompareOrdinal((string)detail!["updated_on"]!, (string)batch["updated_on"]!) >= 0);
+        Assert.Equal("2026-03-01T10:01:00.123456Z", (string)detail!["updated_on"]!);
         Assert.Equal(body.Uuid(), (string)detail["packaged_products"]![0]!["uuid"]!);
     }
 

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -54,36 +56,29 @@ public class SchemaTests
     private static async Task UpgradeKeepsBatchesAsync(AppDb db)
     {
         var ct = TestContext.Current.CancellationToken;
-        db.Add(new Company { Id = "c0000000000000000000000a", Name = "Co" });
-        db.Add(new Shop { Id = "s0000000000000000000000a", CompanyId = "c0000000000000000000000a", Name = "Shop" });
-        db.Add(new StoreProduct { Id = "p0000000000000000000000a", CompanyId = "c0000000000000000000000a", ShopId = "s0000000000000000000000a", Name = "P" });
-        ProductBatch Batch(string id, string document) => new()
+        await StoreShopAsync(db, ct);
+        var full = new OldBatchRow("b0000000000000000000000a", """{"thc":21.50,"notes":[{"message":"a \"quoted\" <note>"}],"trackTraceSystem":"METRC"}""") with
         {
-            Id = id, CompanyId = "c0000000000000000000000a", ShopId = "s0000000000000000000000a", ProductId = "p0000000000000000000000a",
-            Created = 1_700_000_000_123, Modified = 1_700_000_555_000, Quantity = 12_500, Document = document,
+            Status = "READY_FOR_SALE", PurchasedDate = 1_690_000_000_000, Sku = "SKU-1", ProductName = "Gelato \"Z\" – ñ <b>&",
+            TrackPackageLabel = "1A4\\0001", MetrcTagId = "TAG-1", LotId = "LOT\t1", Archived = true,
         };
-        var full = Batch("b0000000000000000000000a", """{"thc":21.50,"notes":[{"message":"a \"quoted\" <note>"}],"trackTraceSystem":"METRC"}""");
-        (full.Status, full.PurchasedDate, full.Sku, full.ProductName) = ("READY_FOR_SALE", 1_690_000_000_000, "SKU-1", "Gelato \"Z\" – ñ <b>&");
-        (full.TrackPackageLabel, full.MetrcTagId, full.LotId, full.Archived, full.Unsellable) = ("1A4\\0001", "TAG-1", "LOT\t1", true, false);
-        var bare = Batch("b0000000000000000000000b", "{}");
-        bare.Unsellable = true;
-        db.AddRange(full, bare);
-        await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
+        var bare = new OldBatchRow("b0000000000000000000000b", "{}") with { Unsellable = true };
+        foreach (var batch in new[] { full, bare }) await InsertOldBatchAsync(db, batch, ct);
 
         await Migrator.MigrateAsync(db, ct);
 
         foreach (var before in new[] { full, bare })
         {
             var upgraded = await db.ProductBatches.AsNoTracking().SingleAsync(b => b.Id == before.Id, ct);
-            var now = Batch(before.Id, "{}");
-            (now.Status, now.PurchasedDate, now.Sku, now.ProductName, now.TrackPackageLabel) = (before.Status, before.PurchasedDate, before.Sku, before.ProductName, before.TrackPackageLabel);
-            (now.MetrcTagId, now.LotId, now.Archived, now.Unsellable) = (before.MetrcTagId, before.LotId, before.Archived, before.Unsellable);
-            ProductBatchFields.SetDocument(now, JsonNode.Parse(before.Document)!.AsObject());
-            var expected = JsonSerializer.SerializeToNode(ProductBatchJson.From(now), Blaze.Json)!;
-            var actual = JsonSerializer.SerializeToNode(ProductBatchJson.From(upgraded), Blaze.Json)!;
-            Assert.True(JsonNode.DeepEquals(expected, actual), $"upgraded:\n{actual.ToJsonString()}\ncreated now:\n{expected.ToJsonString()}");
-            Assert.Equal(before.Id, (string?)actual["id"]);
+            var now = ProductBatchDocument.FromStored(before.Document) with
+            {
+                Id = before.Id, CompanyId = OldCompany, ShopId = OldShop, Created = before.Created, ProductId = OldProduct, Status = before.Status,
+                PurchasedDate = before.PurchasedDate, Sku = before.Sku, ProductName = before.ProductName, TrackPackageLabel = before.TrackPackageLabel,
+                MetrcTagId = before.MetrcTagId, LotId = before.LotId, Archived = before.Archived, Unsellable = before.Unsellable,
+            };
+            var expected = JsonSerializer.Serialize(ProductBatch.Shown(now, before.Modified, before.Quantity, false), StoreJson.Default.ProductBatchDocument);
+            var actual = JsonSerializer.Serialize(upgraded.Shown(), StoreJson.Default.ProductBatchDocument);
+            Assert.Equal(expected, actual);
         }
     }
 
@@ -182,6 +177,155 @@ public class SchemaTests
         db.ItemEvents.Add(next);
         await db.SaveChangesAsync(ct);
         Assert.True(next.Id > await db.ItemEvents.Where(e => e.Id != next.Id).MaxAsync(e => e.Id, ct), "a new event must come after every upgraded one");
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Upgrade_to_0016_keeps_every_batch_field_and_lists_count_their_own_rows(DatabaseProvider provider)
+    {
+        await using var db = await MigratedBeforeAsync(provider, "0016");
+        await UpgradeKeepsBatchListsAsync(provider, db);
+    }
+
+    /// <summary>
+    /// 0016 drops the trigger-kept list counts and versions and keeps every store batch's document as it
+    /// is, now read through ProductBatchDocument. Batches written before it (their documents as the old
+    /// writer stored them: every field fixed at creation, nulls left out) must read on the wire as before:
+    /// each stored field as stored, every other one at its documented default, in documented order. The
+    /// lists count their rows (a deleted batch hidden) without the count tables.
+    /// </summary>
+    private static async Task UpgradeKeepsBatchListsAsync(DatabaseProvider provider, AppDb db)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await StoreShopAsync(db, ct);
+        var full = new OldBatchRow("b0000000000000000000000a", """
+            {"weightType":"UNIT","vendorId":"v-1","batchNo":7,"cost":12.50,"thc":21.50,"cbd":0,"retailIdCount":3,"sellBy":1700000000999,
+             "unsellableReasons":[{"reason":"recall"}],"trackTraceVerified":true,"trackTraceSystem":"METRC","prevStatus":"IN_TESTING",
+             "active":false,"batchQRAsset":{"key":"qr","size":1.0},"potencyAmount":{"thc":[1,2.50,"x"],"empty":{}},
+             "vendorName":"Bob's \"<Farm>\" & Söhne\n\u2028","liveQuantity":4.125,"batchType":"SAMPLE","notes":[{"message":"cured"}],
+             "unitWeightType":"GRAM","servingWeight":0.5,"complianceSampleChecked":true}
+            """) with
+        {
+            Status = "READY_FOR_SALE", PurchasedDate = 1_690_000_000_000, Sku = "SKU-1", ProductName = "Gelato \"Z\" – ñ <b>&",
+            TrackPackageLabel = "1A4\\0001", MetrcTagId = "TAG-1", LotId = "LOT\t1", Archived = true, Quantity = 1_250,
+        };
+        var bare = new OldBatchRow("b0000000000000000000000b", "{}") with { ProductName = "P", Unsellable = true, Modified = 1_700_000_556_000 };
+        var deleted = new OldBatchRow("b0000000000000000000000c", "{}") with { ProductName = "P", Deleted = true };
+        foreach (var batch in new[] { full, bare, deleted }) await InsertOldBatchAsync(db, batch with { Document = OldDocument(batch) }, ct);
+        var brand = new Brand { Id = Guid.NewGuid(), Name = "B", CreatedAt = DateTime.UtcNow };
+        var start = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var brandBatches = Enumerable.Range(0, 3).Select(i => new Batch { Id = Guid.NewGuid(), BrandId = brand.Id, Name = $"Lot {i}", UpdatedOn = start.AddSeconds(i) }).ToList();
+        db.Add(brand);
+        db.AddRange(brandBatches);
+        await db.SaveChangesAsync(ct);
+
+        await Migrator.MigrateAsync(db, ct);
+
+        await using var server = new ServerOver(provider, db.Database.GetConnectionString()!);
+        var admin = server.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AppFixture.AdminToken);
+        var store = server.CreateClient();
+        store.DefaultRequestHeaders.Add("partner_key", (string)(await Tenants.Created(admin, "/admin/v1/partners", new { name = "Partner" }))["partner_key"]!);
+        store.DefaultRequestHeaders.TryAddWithoutValidation("Authorization",
+            (string)(await Tenants.Created(admin, "/admin/v1/developer-keys", new { shop_id = OldShop }))["developer_key"]!);
+        // A batch created now with no fields: every documented field at its default, in documented order.
+        var (created, fresh, createdRaw) = await admin.SendAsync(HttpMethod.Post, "/admin/v1/store/batches", rawBody: $$"""{"shop_id":"{{OldShop}}","productId":"{{OldProduct}}"}""");
+        Assert.True(created == 201, createdRaw);
+        foreach (var before in new[] { full, bare })
+        {
+            var expected = fresh!.DeepClone().AsObject();
+            foreach (var (field, value) in JsonNode.Parse(OldDocument(before))!.AsObject()) expected[field] = value?.DeepClone();
+            (expected["modified"], expected["quantity"]) = (before.Modified, before.Quantity / 1000m);
+            var (status, body, raw) = await store.GetJsonAsync($"/api/v1/partner/store/batches?batchId={before.Id}");
+            Assert.True(status == 200, raw);
+            Assert.Equal(expected.ToJsonString(), body!["values"]![0]!.ToJsonString());
+        }
+        var (_, list, _) = await store.GetJsonAsync("/api/v1/partner/store/batches?limit=2");
+        Assert.Equal([(string)fresh!["id"]!, bare.Id], list!["values"]!.AsArray().Select(b => (string)b!["id"]!));
+        Assert.Equal(3, (long)list["total"]!);
+        Assert.Equal("""{"values":[],"skip":0,"limit":100,"total":0}""", (await store.GetJsonAsync($"/api/v1/partner/store/batches?batchId={deleted.Id}")).Raw);
+        Assert.Equal(1, (long)(await store.GetJsonAsync("/api/v1/partner/store/batches?status=READY_FOR_SALE")).Body!["total"]!);
+
+        var oauth = await Tenants.Created(admin, "/admin/v1/oauth-clients", new { name = "ERP", brand_uuids = new[] { ShortUuid.Encode(brand.Id) }, default_brand_uuid = ShortUuid.Encode(brand.Id) });
+        using var token = await server.CreateClient().PostAsync("/o/token/", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = (string)oauth["client_id"]!, ["client_secret"] = (string)oauth["client_secret"]!,
+        }), ct);
+        var erp = server.CreateClient();
+        erp.DefaultRequestHeaders.Authorization = new("Bearer", (string)JsonNode.Parse(await token.Content.ReadAsStringAsync(ct))!["access_token"]!);
+        var (_, batches, _) = await erp.GetJsonAsync("/api/v1.5/batches/");
+        Assert.Equal(3, (long)batches!["count"]!);
+        Assert.Equal(brandBatches.AsEnumerable().Reverse().Select(b => ShortUuid.Encode(b.Id)), batches["results"]!.AsArray().Select(b => (string)b!["uuid"]!));
+    }
+
+    private const string OldCompany = "c0000000000000000000000a", OldShop = "s0000000000000000000000a", OldProduct = "p0000000000000000000000a";
+
+    /// <summary>A company, a shop and a product (named P, no sku) for the product batches an upgrade test writes by hand.</summary>
+    private static async Task StoreShopAsync(AppDb db, CancellationToken ct)
+    {
+        // By hand: the model's later shop columns do not exist yet.
+        var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        await db.Database.ExecuteSqlAsync($"INSERT INTO companies (id, name, created_at) VALUES ({OldCompany}, 'Co', {at})", ct);
+        await db.Database.ExecuteSqlAsync($"INSERT INTO shops (id, company_id, name, created_at) VALUES ({OldShop}, {OldCompany}, 'Shop', {at})", ct);
+        db.Add(new StoreProduct { Id = OldProduct, CompanyId = OldCompany, ShopId = OldShop, Name = "P" });
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+    }
+
+    /// <summary>A product batch row of the shop as an older schema holds it: its columns and its document text.</summary>
+    private sealed record OldBatchRow(string Id, string Document)
+    {
+        public string Status { get; init; } = "RECEIVED";
+        public long Created { get; init; } = 1_700_000_000_123;
+        public long Modified { get; init; } = 1_700_000_555_000;
+        public long? PurchasedDate { get; init; }
+        public string? Sku { get; init; }
+        public string? ProductName { get; init; }
+        public string? TrackPackageLabel { get; init; }
+        public string? MetrcTagId { get; init; }
+        public string? LotId { get; init; }
+        public bool Deleted { get; init; }
+        public bool Archived { get; init; }
+        public bool Unsellable { get; init; }
+        public long Quantity { get; init; } = 12_500;
+    }
+
+    /// <summary>By hand: the columns of product_batches before 0016.</summary>
+    private static Task InsertOldBatchAsync(AppDb db, OldBatchRow b, CancellationToken ct) => db.Database.ExecuteSqlAsync($"""
+        INSERT INTO product_batches (id, company_id, shop_id, product_id, status, created, modified, purchased_date, sku, product_name,
+            track_package_label, metrc_tag_id, lot_id, deleted, archived, unsellable, quantity, document)
+        VALUES ({b.Id}, {OldCompany}, {OldShop}, {OldProduct}, {b.Status}, {b.Created}, {b.Modified}, {b.PurchasedDate}, {b.Sku}, {b.ProductName},
+            {b.TrackPackageLabel}, {b.MetrcTagId}, {b.LotId}, {b.Deleted}, {b.Archived}, {b.Unsellable}, {b.Quantity}, {b.Document})
+        """, ct);
+
+    /// <summary>The document the store kept from 0012 to 0016: the row's column fields, then the other fields it was created with.</summary>
+    private static string OldDocument(OldBatchRow b)
+    {
+        var document = new JsonObject { ["id"] = b.Id, ["companyId"] = OldCompany, ["shopId"] = OldShop, ["created"] = b.Created, ["productId"] = OldProduct };
+        if (b.Sku is not null) document["sku"] = b.Sku;
+        if (b.PurchasedDate is not null) document["purchasedDate"] = b.PurchasedDate;
+        (document["archived"], document["unsellable"]) = (b.Archived, b.Unsellable);
+        if (b.TrackPackageLabel is not null) document["trackPackageLabel"] = b.TrackPackageLabel;
+        document["status"] = b.Status;
+        if (b.LotId is not null) document["lotId"] = b.LotId;
+        if (b.MetrcTagId is not null) document["metrcTagId"] = b.MetrcTagId;
+        if (b.ProductName is not null) document["productName"] = b.ProductName;
+        foreach (var (field, value) in JsonNode.Parse(b.Document)!.AsObject()) document[field] = value?.DeepClone();
+        return document.ToJsonString();
+    }
+
+    /// <summary>The server over a database an upgrade test prepared.</summary>
+    private sealed class ServerOver(DatabaseProvider provider, string connectionString) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("Database:Provider", provider.ToString());
+            builder.UseSetting("ConnectionStrings:RetailTrace", connectionString);
+            builder.UseSetting("Admin:Token", AppFixture.AdminToken);
+            builder.UseSetting("Store:TransferWorker:Enabled", "false");
+        }
     }
 
     /// <summary>A brand's packaged product and a case of it, shipped to a dispensary: the rows a unit needs. Returns their ids.</summary>

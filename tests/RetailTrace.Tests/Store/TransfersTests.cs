@@ -1,4 +1,7 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using RetailTrace.Store;
 using RetailTrace.Tests.Infrastructure;
 using static RetailTrace.Tests.Store.StoreArrange;
 
@@ -238,6 +241,70 @@ public abstract class TransfersTests(AppFixture app)
         Assert.Equal(source.Count, copy.AsObject().Count);
         Assert.All(source.Where(f => !own.Contains(f.Key)), f => Assert.True(JsonNode.DeepEquals(f.Value, copy[f.Key]), $"{f.Key}: {copy[f.Key].Json()} is not the source's {f.Value.Json()}"));
         Assert.Equal(("LOT-7", "METRC", "cured"), ((string)copy["lotId"]!, (string)copy["trackTraceSystem"]!, (string)copy["notes"]![0]!["message"]!));
+    }
+
+    [Fact]
+    public async Task A_cross_shop_copy_has_every_declared_field_of_its_source()
+    {
+        var s = await app.NewStoreAsync();
+        var dest = await app.NewStoreAsync(s.CompanyId);
+        var product = await app.ProductAsync(s.ShopId);
+        var fields = EveryFieldSetToANonDefaultValue();
+        var created = (await app.BatchAsync(s.ShopId, product, fields.DeepClone().AsObject())).AsObject();
+        Assert.All(fields, f => Assert.Equal(f.Value.Json(), created[f.Key].Json()));
+        var batch = (string)created["id"]!;
+        await app.SetQuantityAsync(s.ShopId, batch, s.FrontRoomId, 10);
+        var t = await CreateAsync(s, new
+        {
+            fromInventoryId = s.FrontRoomId, toInventoryId = dest.FrontRoomId, toShopId = dest.ShopId, currentEmployeeId = s.EmployeeId,
+            transferLogs = new[] { new { productId = product, fromBatchId = batch, transferAmount = 4 } },
+        });
+        var (accepted, _, acceptRaw) = await dest.Client.PostJsonAsync($"{Transfers}/{t["id"]}/accept", new { currentEmployeeId = dest.EmployeeId });
+        Assert.True(accepted == 200, acceptRaw);
+        Assert.Equal(1, await app.ProcessTransfersAsync());
+
+        var (_, done, _) = await s.Client.GetJsonAsync($"{Transfers}/{t["id"]}");
+        var toBatch = (string)done!["transferLogs"]![0]!["toBatchId"]!;
+        var source = (await s.Client.GetJsonAsync($"{Base}?batchId={batch}")).Body!["values"]![0]!.AsObject();
+        var copy = (await dest.Client.GetJsonAsync($"{Base}?batchId={toBatch}")).Body!["values"]![0]!.AsObject();
+        // The copy's own identity, shop, time and stock; every other field is the source's, and lists filter the copy by it.
+        var own = new[] { "id", "shopId", "created", "modified", "quantity" };
+        Assert.Equal((toBatch, dest.ShopId, "4"), ((string)copy["id"]!, (string)copy["shopId"]!, copy["quantity"].Json()));
+        Assert.Equal(source.Select(f => f.Key), copy.Select(f => f.Key));
+        Assert.All(source.Where(f => !own.Contains(f.Key)), f => Assert.True(f.Value.Json() == copy[f.Key].Json(),
+            $"{f.Key}: the copy has {copy[f.Key].Json()}, its source {f.Value.Json()}"));
+        foreach (var filter in new[] { $"status={fields["status"]}", $"productId={product}", $"term={fields["lotId"]}", $"term={fields["metrcTagId"]}" })
+            Assert.Equal([toBatch], (await dest.Client.GetJsonAsync($"{Base}?{filter}")).Body!["values"]!.AsArray().Select(b => (string)b!["id"]!));
+    }
+
+    /// <summary>
+    /// Every ProductBatch field a client may set, each to a value other than its default: read from the
+    /// declared type's serializer metadata, so a field declared later is set here too.
+    /// </summary>
+    private static JsonObject EveryFieldSetToANonDefaultValue()
+    {
+        var type = StoreJson.Default.ProductBatchDocument;
+        var defaults = JsonSerializer.SerializeToNode(new ProductBatchDocument(), type)!.AsObject();
+        var fields = new JsonObject();
+        foreach (var (field, i) in type.Properties.Select((f, i) => (f, i)))
+        {
+            if (ProductBatchDocument.ServerSet.Contains(field.Name) || field.Name == "productId") continue;
+            var allowed = field.AttributeProvider!.GetCustomAttributes(inherit: true).OfType<AllowedValuesAttribute>().SingleOrDefault();
+            fields[field.Name] = (Nullable.GetUnderlyingType(field.PropertyType) ?? field.PropertyType) switch
+            {
+                _ when allowed is not null => allowed.Values.Cast<string>().Last(v => v != (string?)defaults[field.Name]),
+                var t when t == typeof(string) => $"{field.Name}-{i}",
+                var t when t == typeof(long) => 1_700_000_000_000L + i,
+                var t when t == typeof(decimal) => i + 0.125m,
+                var t when t == typeof(bool) => true,
+                var t when t == typeof(JsonObject) => new JsonObject { ["field"] = field.Name, ["at"] = i },
+                var t when t == typeof(JsonArray) => new JsonArray(new JsonObject { ["field"] = field.Name }),
+                var t => throw new InvalidOperationException($"No test value for {field.Name} of type {t}."),
+            };
+            Assert.NotEqual(defaults[field.Name].Json(), fields[field.Name].Json());
+        }
+        Assert.Equal(type.Properties.Count - ProductBatchDocument.ServerSet.Count - 1, fields.Count);
+        return fields;
     }
 
     [Fact]

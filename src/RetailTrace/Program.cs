@@ -9,6 +9,7 @@ using RetailTrace.Data;
 using RetailTrace.Dispensaries;
 using RetailTrace.Exports;
 using RetailTrace.Store;
+using RetailTrace.Webhooks;
 
 // CLI verbs: `demo` (serve with demo data), `schema-script <sqlite|postgres>` (print the EF model's DDL,
 // the starting point of a hand-written migration). No verb: serve.
@@ -29,6 +30,7 @@ builder.Services.AddMemoryCache(o => o.SizeLimit = 100_000);
 builder.Services.AddProblemDetails();
 builder.Services.AddClientRateLimits(builder.Configuration);
 builder.Services.AddStoreTransferWorker();
+builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
 builder.Services.AddRetailTraceOpenApi();
 
@@ -49,6 +51,7 @@ var app = builder.Build();
 
 await using (var scope = app.Services.CreateAsyncScope())
     await Migrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<AppDb>());
+await WebhooksServices.EnsureKeyRingAsync(app.Services);
 
 app.UseFamilyExceptionHandler();
 app.UseFamilyStatusPages();
@@ -74,6 +77,7 @@ app.MapDispensaryApi();
 app.MapExports();
 app.MapBrandApi();
 app.MapStore();
+app.MapWebhooks();
 
 // Unknown paths under an API prefix answer in that family's 404 shape.
 app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();

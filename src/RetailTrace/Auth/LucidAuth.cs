@@ -44,7 +44,8 @@ public sealed class LucidAuthHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string header = Request.Headers.Authorization.ToString();
+        // Clients build the header from the token answer ("<token_type> <access_token>"), some with stray spaces around it.
+        var header = Request.Headers.Authorization.ToString().Trim();
         if (string.IsNullOrEmpty(header)) return AuthenticateResult.NoResult();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
             return AuthenticateResult.Fail(InvalidToken);

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using RetailTrace.Auth;
 using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Webhooks;
 
 namespace RetailTrace.BrandApi;
 
@@ -92,6 +93,7 @@ public static partial class CasesApi
         db.Cases.Add(@case);
         db.LucidItems.AddRange(units);
         db.ItemEvents.Add(minted);
+        WebhookOutbox.Add(db, minted);
         await db.SaveChangesAsync(ct);
         // The event lists every unit of the new case: one statement, however many.
         await db.Database.ExecuteSqlAsync($"INSERT INTO item_event_units (event_id, item_id) SELECT {minted.Id}, id FROM lucid_items WHERE case_id = {@case.Id}", ct);

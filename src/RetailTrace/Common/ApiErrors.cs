@@ -14,7 +14,7 @@ public static class ApiErrors
     public const long MaxBodyBytes = 10 * 1024 * 1024;
 
     public static ApiFamily FamilyOf(PathString path) =>
-        path.StartsWithSegments("/api/v1.2") || path.StartsWithSegments("/api/v1.5") ? ApiFamily.Drf
+        path.StartsWithSegments("/api/v1.2") || path.StartsWithSegments("/api/v1.5") || path.StartsWithSegments("/api/v1/collections") ? ApiFamily.Drf
         : path.StartsWithSegments("/api/v1/partner/store") ? ApiFamily.Blaze
         : ApiFamily.Problem;
 

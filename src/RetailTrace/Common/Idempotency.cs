@@ -14,6 +14,9 @@ namespace RetailTrace.Common;
 /// </summary>
 public static class Idempotency
 {
+    /// <summary>Endpoint metadata: the answer holds a secret shown once, which must never be stored for a replay.</summary>
+    public sealed class ShowsSecretOnce;
+
     public const string Header = "Idempotency-Key";
 
     public static IApplicationBuilder UseIdempotencyKeys(this IApplicationBuilder app) => app.Use(async (context, next) =>
@@ -24,6 +27,11 @@ public static class Idempotency
             || Scope(context) is not { } scope)
         {
             await next(context);
+            return;
+        }
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ShowsSecretOnce>() is not null)
+        {
+            await Reject(context, 400, "Idempotency-Key is not accepted here: the answer shows a secret once, and stored answers are kept in clear.");
             return;
         }
         if (key.Length > 255)

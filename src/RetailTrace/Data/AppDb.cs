@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -7,7 +8,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace RetailTrace.Data;
 
 /// <summary>The one DbContext of the server. Each family configures its entities in its own file.</summary>
-public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
+public class AppDb(DbContextOptions<AppDb> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Brand> Brands => Set<Brand>();
     public DbSet<Dispensary> Dispensaries => Set<Dispensary>();
@@ -43,6 +44,13 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
     public DbSet<TransferCounter> TransferCounters => Set<TransferCounter>();
     public DbSet<ExportRun> ExportRuns => Set<ExportRun>();
 
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookOutboxEvent> WebhookOutbox => Set<WebhookOutboxEvent>();
+    public DbSet<WebhookMessage> WebhookMessages => Set<WebhookMessage>();
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+    /// <summary>The Data Protection key ring that encrypts webhook secrets, shared by every server process (see Webhooks).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     // ProviderName reads an assembly name by reflection on every call; a context never changes provider.
     private bool? _isSqlite;
     public bool IsSqlite => _isSqlite ??= Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
@@ -62,6 +70,7 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
         IdempotencyModel.Configure(b);
         StoreModel.Configure(b);
         ExportsModel.Configure(b);
+        WebhooksModel.Configure(b);
         ApplySnakeCaseNames(b);
         if (IsSqlite) UtcOnRead(b);
     }

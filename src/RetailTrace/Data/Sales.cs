@@ -7,7 +7,7 @@ namespace RetailTrace.Data;
 /// listing them, or nothing is written. It is the server's most frequent write, and the one written
 /// per provider: on PostgreSQL it is one statement that is its own transaction, where the plain write
 /// costs five round trips; on SQLite, whose writer is in-process, it is the plain write. Both leave the
-/// same rows; the LINQ rule <see cref="LucidItem.InInventoryOf"/> and the statement's WHERE must say the
+/// same rows (the sold event's webhook outbox row included, see <see cref="Webhooks.WebhookOutbox"/>); the LINQ rule <see cref="LucidItem.InInventoryOf"/> and the statement's WHERE must say the
 /// same thing (ProviderParityTests runs one scenario on both and compares).
 /// </summary>
 public static class Sales
@@ -25,6 +25,7 @@ public static class Sales
                 if (await sellable.CountAsync(ct) < units.Count) return false;
                 sale.Units = [.. units.Select(id => new ItemEventUnit { ItemId = id })];
                 db.ItemEvents.Add(sale);
+                Webhooks.WebhookOutbox.Add(db, sale);
                 await db.SaveChangesAsync(ct);
                 await sellable.ExecuteUpdateAsync(LucidItem.Sell(sale.Id), ct);
                 return true;
@@ -35,6 +36,7 @@ public static class Sales
         // state are written only when every unit was sellable.
         var ids = units.ToArray();
         var (inInventory, sold) = (ItemStates.InInventory, ItemStates.Sold);
+        var webhookType = Webhooks.WebhookEventTypes.ForItemEvent(sale.Type);
         var saleId = await db.Database.SqlQuery<long>($"""
             WITH sellable AS (
                 SELECT id FROM lucid_items WHERE id = ANY({ids}) AND state = {inInventory} AND dispensary_id = {me}
@@ -48,6 +50,8 @@ public static class Sales
                 INSERT INTO item_event_units (event_id, item_id) SELECT sale.id, sellable.id FROM sale, sellable
             ), changed AS (
                 UPDATE lucid_items SET state = {sold}, sale_event_id = sale.id FROM sale, sellable WHERE lucid_items.id = sellable.id
+            ), outboxed AS (
+                INSERT INTO webhook_outbox (type, occurred_at, item_event_id, owners) SELECT {webhookType}, {sale.At}, sale.id, '[]' FROM sale
             )
             SELECT id AS "Value" FROM sale
             """).ToListAsync(ct);

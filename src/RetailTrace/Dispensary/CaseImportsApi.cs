@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using RetailTrace.Auth;
 using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Webhooks;
 
 namespace RetailTrace.Dispensaries;
 
@@ -105,6 +106,7 @@ public static class CaseImportsApi
             var imported = ItemEvent.For(ItemEventTypes.Imported, now, units);
             (imported.DispensaryId, imported.PackageUid) = (me, packageUid);
             db.ItemEvents.Add(imported);
+            WebhookOutbox.AddImport(db, imported, c, pp);
             await db.SaveChangesAsync(ct);
             return Drf.Ok(new CaseImportResponse(caseUuid, ppUuid, packageUid!));
         }, ct);
@@ -150,6 +152,7 @@ public static class CaseImportsApi
             var @event = ItemEvent.For(ItemEventTypes.Removed, now, removed);
             (@event.DispensaryId, @event.PackageUid) = (me, packageUid);
             db.ItemEvents.Add(@event);
+            WebhookOutbox.AddRemoval(db, @event, c, packages.Select(p => p.PackagedProductId));
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok();
         }, ct);

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using RetailTrace.Auth;
 using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Webhooks;
 
 namespace RetailTrace.Dispensaries;
 
@@ -162,6 +163,7 @@ public static class TransactionsApi
     {
         transaction.Units = [.. units.Select(id => new ItemEventUnit { ItemId = id })];
         db.ItemEvents.Add(transaction);
+        WebhookOutbox.Add(db, transaction);
         await db.SaveChangesAsync(ct);
     }
 

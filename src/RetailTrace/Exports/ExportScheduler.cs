@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Webhooks;
 
 namespace RetailTrace.Exports;
 
@@ -203,7 +204,8 @@ public sealed class ExportScheduler(
                 .SetProperty(r => r.ObjectKey, key)
                 .SetProperty(r => r.FinishedAt, finished)
                 .SetProperty(r => r.PackageCount, totals.Packages)
-                .SetProperty(r => r.LucidIdCount, totals.LucidIds));
+                .SetProperty(r => r.LucidIdCount, totals.LucidIds),
+                db => WebhookOutbox.AddExportReady(db, run, totals.Packages, totals.LucidIds, finished));
             if (marked) log.LogInformation("Package UID export {Run} done: {Packages} package UIDs, {LucidIds} LucidIDs, {Key}.", run.Id, totals.Packages, totals.LucidIds, key);
             else log.LogWarning("Package UID export {Run} finished after losing its claim; {Key} is not used.", run.Id, key);
         }
@@ -225,7 +227,8 @@ public sealed class ExportScheduler(
             await UpdateOwnedAsync(run, s => s
                 .SetProperty(r => r.Status, ExportStatuses.Failed)
                 .SetProperty(r => r.FinishedAt, failedAt)
-                .SetProperty(r => r.Error, reason.Length > 1000 ? reason[..1000] : reason));
+                .SetProperty(r => r.Error, reason.Length > 1000 ? reason[..1000] : reason),
+                db => WebhookOutbox.AddExportFailed(db, run, failedAt));
         }
         finally
         {
@@ -254,12 +257,22 @@ public sealed class ExportScheduler(
         }
     }
 
+    /// <param name="alsoWhenOwned">More rows for the same transaction (the outcome's webhook event), added only when the update matched.</param>
     private async Task<bool> UpdateOwnedAsync(ExportRun run,
-        Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<ExportRun>> setters)
+        Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<ExportRun>> setters, Action<AppDb>? alsoWhenOwned = null)
     {
         await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<AppDb>().WriteAsync(async db => await db.ExportRuns
-            .Where(r => r.Id == run.Id && r.LeaseToken == run.LeaseToken && r.Status == ExportStatuses.InProgress)
-            .ExecuteUpdateAsync(setters, CancellationToken.None) > 0, CancellationToken.None);
+        return await scope.ServiceProvider.GetRequiredService<AppDb>().WriteAsync(async db =>
+        {
+            var owned = await db.ExportRuns
+                .Where(r => r.Id == run.Id && r.LeaseToken == run.LeaseToken && r.Status == ExportStatuses.InProgress)
+                .ExecuteUpdateAsync(setters, CancellationToken.None) > 0;
+            if (owned && alsoWhenOwned is not null)
+            {
+                alsoWhenOwned(db);
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+            return owned;
+        }, CancellationToken.None);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Webhooks;
 
 namespace RetailTrace.Store;
 
@@ -105,6 +106,7 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
                     quantity = (SELECT COALESCE(SUM(q.quantity), 0) FROM batch_quantities q WHERE q.batch_id = {batchId})
                 WHERE id = {batchId}
                 """, ct);
+        await WebhookOutbox.AddTransferAsync(db, WebhookEventTypes.TransferCompleted, id, time, ct);
         return true;
     }, ct);
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using RetailTrace.Auth;
 using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Webhooks;
 
 namespace RetailTrace.Store;
 
@@ -114,6 +115,7 @@ public static class TransfersApi
             transfer.Logs = logs;
             db.InventoryTransfers.Add(transfer);
             await db.SaveChangesAsync(ct);
+            await WebhookOutbox.AddTransferAsync(db, WebhookEventTypes.TransferCreated, transfer.Id, time, ct);
             return Outcome.Committed(Blaze.Ok(TransferView.From(transfer)));
         }, ct);
     }
@@ -296,6 +298,7 @@ public static class TransfersApi
                     .SetProperty(t => t.Status, TransferStatus.Accepted).SetProperty(t => t.AcceptByEmployeeId, employee)
                     .SetProperty(t => t.AcceptedDate, now).SetProperty(t => t.Processing, true).SetProperty(t => t.Modified, now), ct);
             if (accepted == 0) return Outcome.RolledBack(NotPending("accepted"));
+            await WebhookOutbox.AddTransferAsync(db, WebhookEventTypes.TransferAccepted, historyId, time, ct);
             return Outcome.Committed(Blaze.Ok((await LoadAsync(db, caller, historyId))!));
         }, ct);
     }
@@ -316,6 +319,7 @@ public static class TransfersApi
             var fromInventory = await db.InventoryTransfers.Where(t => t.Id == historyId).Select(t => t.FromInventoryId).SingleAsync(ct);
             var logs = await db.InventoryTransferLogs.AsNoTracking().Where(l => l.TransferId == historyId).ToListAsync(ct);
             await ReleaseAsync(db, logs, fromInventory, now);
+            await WebhookOutbox.AddTransferAsync(db, WebhookEventTypes.TransferDeclined, historyId, time, ct);
             return Outcome.Committed(Blaze.Ok((await LoadAsync(db, caller, historyId))!));
         }, ct);
     }

@@ -171,7 +171,7 @@ public abstract partial class HostileInputTests(AppFixture app)
         var store = (await app.NewStoreAsync()).Client;
         var admin = app.AdminClient();
         var anonymous = app.Client();
-        return path => path.StartsWith("/api/v1.2/") ? dispensary
+        return path => path.StartsWith("/api/v1.2/") || path.StartsWith("/api/v1/collections/") ? dispensary
             : path.StartsWith("/api/v1.5/") ? brand
             : path.StartsWith("/api/v1/partner/store") ? store
             : path.StartsWith("/admin/") ? admin

@@ -46,6 +46,10 @@ public abstract partial class TenancyMatrixTests(AppFixture app)
         ["v1.2 lucidids/{lucidId}"] = ["lucid", "sold"],
         ["store batches/{productId}"] = ["storeProduct"],
         ["store transferInventory/{historyId}"] = ["transfer"],
+        ["v1.2 webhook-endpoints/{id}"] = ["dispensaryWebhook"],
+        ["v1.5 webhook-endpoints/{id}"] = ["brandWebhook"],
+        ["store webhookEndpoints/{endpointId}"] = ["storeWebhook"],
+        ["other case/{caseUuid}"] = ["case"],
     };
 
     /// <summary>Route ids whose documented foreign/unknown answer is not 404 (see docs/DECISIONS.md, Store API).</summary>
@@ -110,6 +114,19 @@ public abstract partial class TenancyMatrixTests(AppFixture app)
         ["PUT /api/v1/partner/store/batches/transferInventory/{historyId}"] = TransferProbes(b),
         ["POST /api/v1/partner/store/batches/transferInventory/{historyId}/accept"] = [new("currentEmployeeId", id => Obj(("currentEmployeeId", id("employee"))), 400)],
         ["POST /api/v1/partner/store/batches/transferInventory/{historyId}/decline"] = [new("currentEmployeeId", id => Obj(("currentEmployeeId", id("employee"))), 400)],
+        // Webhook endpoints: the owner is the caller (a brand client may name one of its brands); no other id-bearing fields.
+        ["POST /api/v1.2/webhook-endpoints/"] = [],
+        ["PATCH /api/v1.2/webhook-endpoints/{id}/"] = [],
+        ["DELETE /api/v1.2/webhook-endpoints/{id}/"] = [],
+        ["POST /api/v1.2/webhook-endpoints/{id}/rotate-secret/"] = [],
+        ["POST /api/v1.5/webhook-endpoints/"] = [new("brand_uuid", id => Obj(("url", "https://hooks.example.com/b"), ("events", new JsonArray("lucidid.sold")), ("brand_uuid", id("brand"))), 400)],
+        ["PATCH /api/v1.5/webhook-endpoints/{id}/"] = [],
+        ["DELETE /api/v1.5/webhook-endpoints/{id}/"] = [],
+        ["POST /api/v1.5/webhook-endpoints/{id}/rotate-secret/"] = [],
+        ["POST /api/v1/partner/store/webhookEndpoints/"] = [],
+        ["PATCH /api/v1/partner/store/webhookEndpoints/{endpointId}"] = [],
+        ["DELETE /api/v1/partner/store/webhookEndpoints/{endpointId}"] = [],
+        ["POST /api/v1/partner/store/webhookEndpoints/{endpointId}/rotateSecret"] = [],
     };
 
     private static BodyProbe[] TransferProbes(World b) =>
@@ -299,12 +316,14 @@ public abstract partial class TenancyMatrixTests(AppFixture app)
 
     private sealed record World(Dictionary<string, string> Ids, HttpClient Brand, HttpClient Dispensary, HttpClient Store)
     {
-        private static readonly HashSet<string> ObjectIdKinds = ["company", "shop", "inventory", "vault", "employee", "storeProduct", "storeBatch", "transfer"];
+        private static readonly HashSet<string> ObjectIdKinds = ["company", "shop", "inventory", "vault", "employee", "storeProduct", "storeBatch", "transfer", "storeWebhook"];
 
         public HttpClient CallerFor(string pattern) =>
             pattern.StartsWith("/api/v1.2/", StringComparison.Ordinal) ? Dispensary
             : pattern.StartsWith("/api/v1.5/", StringComparison.Ordinal) ? Brand
             : pattern.StartsWith("/api/v1/partner/store", StringComparison.Ordinal) ? Store
+            // The case lookup is tenant-scoped for brands; a dispensary may look up any case (a physical label it scans).
+            : pattern.StartsWith("/api/v1/collections/", StringComparison.Ordinal) ? Brand
             : throw new InvalidOperationException($"{pattern}: no tenant caller for this family (add one, or exclude it with a reason)");
 
         public static string UnknownId(string kind) =>
@@ -352,7 +371,18 @@ public abstract partial class TenancyMatrixTests(AppFixture app)
         var (transferStatus, transfer, transferRaw) = await store.Client.SendAsync(HttpMethod.Post, "/api/v1/partner/store/batches/transferInventory/", rawBody: Transfer(world));
         Assert.True(transferStatus == 200, transferRaw);
         ids["transfer"] = (string)transfer!["id"]!;
+        string[] events = ["lucidid.sold"];
+        ids["dispensaryWebhook"] = await EndpointAsync(dispensary.Client, "/api/v1.2/webhook-endpoints/", events);
+        ids["brandWebhook"] = await EndpointAsync(brand.Client, "/api/v1.5/webhook-endpoints/", events);
+        ids["storeWebhook"] = await EndpointAsync(store.Client, "/api/v1/partner/store/webhookEndpoints/", ["transfer.created"]);
         return world;
+    }
+
+    private static async Task<string> EndpointAsync(HttpClient tenant, string collection, string[] events)
+    {
+        var (status, body, raw) = await tenant.PostRawAsync(collection, Obj(("url", "https://hooks.example.com/" + Guid.NewGuid().ToString("N")), ("events", new JsonArray([.. events.Select(e => (JsonNode)e!)]))));
+        Assert.True(status is 200 or 201, raw);
+        return (string)body!["id"]!;
     }
 
     private static async Task Ok(Task<(int Status, JsonNode? Body, string Raw)> call)

@@ -49,6 +49,9 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("RateLimit:Burst", "1000000");
         // Background transfer processing is triggered explicitly by tests (TransferWorker.ProcessPendingAsync).
         builder.UseSetting("Store:TransferWorker:Enabled", "false");
+        // Webhook delivery is triggered explicitly too (WebhookDispatcher.RunDueAsync), to receivers on 127.0.0.1.
+        builder.UseSetting("Webhooks:PollSeconds", "0");
+        builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
         foreach (var (key, value) in ExtraSettings()) builder.UseSetting(key, value);
     }
 

@@ -35,10 +35,11 @@ public sealed class ServerProcess : IAsyncDisposable
         return await work(db);
     }
 
-    /// <summary>A fresh database of the provider (skipping the test when PostgreSQL is unavailable) and a started server on it.</summary>
-    public static async Task<ServerProcess> StartAsync(DatabaseProvider provider, IDictionary<string, string>? settings = null)
+    /// <summary>A fresh database of the provider (skipping the test when PostgreSQL is unavailable) and a started server on it;
+    /// with <paramref name="connectionString"/>, a further server on that database (multi-process tests).</summary>
+    public static async Task<ServerProcess> StartAsync(DatabaseProvider provider, IDictionary<string, string>? settings = null, string? connectionString = null)
     {
-        var connectionString = provider == DatabaseProvider.Postgres
+        connectionString ??= provider == DatabaseProvider.Postgres
             ? await PostgresServer.NewDatabaseOrSkipAsync()
             : $"Data Source={Path.Combine(TempDirs.New("proc-"), "rt.db")}";
 

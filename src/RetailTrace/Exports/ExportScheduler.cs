@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
@@ -183,13 +184,16 @@ public sealed class ExportScheduler(
     /// reason). Every write is conditional on the run's lease token.</summary>
     private async Task GenerateAsync(ExportRun run, CancellationToken ct)
     {
-        var dispensary = ShortUuid.Encode(run.DispensaryId);
-        var key = $"package-uid-exports/{dispensary}/package-uids-{run.ExportDate:yyyy-MM-dd}.{run.Attempt}.json";
+        // Ids and dates as the APIs show them.
+        string id = ShortUuid.Encode(run.Id), dispensary = ShortUuid.Encode(run.DispensaryId), date = run.ExportDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var key = $"package-uid-exports/{dispensary}/package-uids-{date}.{run.Attempt}.json";
         using var lease = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeat = HeartbeatAsync(run, lease);
+        var started = time.GetTimestamp();
+        var outcome = "failed";
         try
         {
-            log.LogInformation("Package UID export {Run} of dispensary {Dispensary} for {Date} started (attempt {Attempt}).", run.Id, dispensary, run.ExportDate, run.Attempt);
+            log.LogInformation("Package UID export {Run} of dispensary {Dispensary} for {Date} started (attempt {Attempt}).", id, dispensary, date, run.Attempt);
             ExportGenerator.Totals totals;
             await using (var upload = await store.BeginUploadAsync(key, lease.Token))
             {
@@ -204,23 +208,26 @@ public sealed class ExportScheduler(
                 .SetProperty(r => r.FinishedAt, finished)
                 .SetProperty(r => r.PackageCount, totals.Packages)
                 .SetProperty(r => r.LucidIdCount, totals.LucidIds));
-            if (marked) log.LogInformation("Package UID export {Run} done: {Packages} package UIDs, {LucidIds} LucidIDs, {Key}.", run.Id, totals.Packages, totals.LucidIds, key);
-            else log.LogWarning("Package UID export {Run} finished after losing its claim; {Key} is not used.", run.Id, key);
+            outcome = marked ? "done" : "lost";
+            if (marked) log.LogInformation("Package UID export {Run} done: {Packages} package UIDs, {LucidIds} LucidIDs, {Key}.", id, totals.Packages, totals.LucidIds, key);
+            else log.LogWarning("Package UID export {Run} finished after losing its claim; {Key} is not used.", id, key);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Shutting down: hand the claim back at once (a heartbeat in the past), so another process or the next start retries it.
+            outcome = "interrupted";
             await UpdateOwnedAsync(run, s => s.SetProperty(r => r.HeartbeatAt, DateTime.UnixEpoch));
-            log.LogWarning("Package UID export {Run} interrupted by shutdown; it will be retried.", run.Id);
+            log.LogWarning("Package UID export {Run} interrupted by shutdown; it will be retried.", id);
         }
         catch (Exception) when (lease.IsCancellationRequested)
         {
-            log.LogWarning("Package UID export {Run} lost its claim (no heartbeat within the lease); another process retries it.", run.Id);
+            outcome = "lost";
+            log.LogWarning("Package UID export {Run} lost its claim (no heartbeat within the lease); another process retries it.", id);
         }
         catch (Exception ex)
         {
             var reason = $"{ex.GetType().Name}: {ex.Message}";
-            log.LogError(ex, "Package UID export {Run} of dispensary {Dispensary} for {Date} failed: {Reason}", run.Id, dispensary, run.ExportDate, reason);
+            log.LogError(ex, "Package UID export {Run} of dispensary {Dispensary} for {Date} failed: {Reason}", id, dispensary, date, reason);
             var failedAt = time.GetUtcNow().UtcDateTime;
             await UpdateOwnedAsync(run, s => s
                 .SetProperty(r => r.Status, ExportStatuses.Failed)
@@ -231,6 +238,7 @@ public sealed class ExportScheduler(
         {
             await lease.CancelAsync();
             await heartbeat;
+            RetailTraceMetrics.ExportRun(outcome, time.GetElapsedTime(started));
         }
     }
 
@@ -249,7 +257,7 @@ public sealed class ExportScheduler(
             catch (Exception ex)
             {
                 // The next beat tries again; if the database stays away the lease runs down and another process retries the export.
-                log.LogWarning(ex, "Heartbeat of package UID export {Run} failed.", run.Id);
+                log.LogWarning(ex, "Heartbeat of package UID export {Run} failed.", ShortUuid.Encode(run.Id));
             }
         }
     }

@@ -45,7 +45,12 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
             var round = 0;
             foreach (var id in ids)
             {
-                try { if (await ApplyAsync(db, id, ct)) round++; }
+                try
+                {
+                    if (await ApplyAsync(db, id, ct) is not { } acceptedAt) continue;
+                    round++;
+                    RetailTraceMetrics.TransferApplied(time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(acceptedAt));
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // Rolled back; stays accepted and unprocessed, retried on the next poll without blocking the others.
@@ -57,15 +62,16 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
         }
     }
 
-    /// <summary>Applies one transfer as a unit of work; an exception rolls it back whole.</summary>
-    private Task<bool> ApplyAsync(AppDb db, string id, CancellationToken ct) => db.WriteAsync(async db =>
+    /// <summary>Applies one transfer as a unit of work; an exception rolls it back whole. Returns the transfer's
+    /// acceptance time (epoch ms), or null when another worker applied it first.</summary>
+    private Task<long?> ApplyAsync(AppDb db, string id, CancellationToken ct) => db.WriteAsync<long?>(async db =>
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var claimed = await db.InventoryTransfers
             .Where(t => t.Id == id && t.Status == TransferStatus.Accepted && t.Processing && !t.CompleteTransfer)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.Processing, false).SetProperty(t => t.CompleteTransfer, true)
                 .SetProperty(t => t.ProcessedTime, now).SetProperty(t => t.Modified, now), ct);
-        if (claimed == 0) return false;
+        if (claimed == 0) return null;
 
         var transfer = await db.InventoryTransfers.AsNoTracking().SingleAsync(t => t.Id == id, ct);
         var logs = await db.InventoryTransferLogs.Where(l => l.TransferId == id).OrderBy(l => l.Position).ToListAsync(ct);
@@ -106,7 +112,7 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
                     quantity = (SELECT COALESCE(SUM(q.quantity), 0) FROM batch_quantities q WHERE q.batch_id = {batchId})
                 WHERE id = {batchId}
                 """, ct);
-        return true;
+        return transfer.AcceptedDate ?? now;
     }, ct);
 
     private static Task<long> QuantityAsync(AppDb db, string batchId, string inventoryId, CancellationToken ct) =>

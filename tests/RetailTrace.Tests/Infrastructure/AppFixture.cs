@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using RetailTrace.Data;
 
 namespace RetailTrace.Tests.Infrastructure;
@@ -50,10 +51,19 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         // Background transfer processing is triggered explicitly by tests (TransferWorker.ProcessPendingAsync).
         builder.UseSetting("Store:TransferWorker:Enabled", "false");
         foreach (var (key, value) in ExtraSettings()) builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(RunLog.Provider));
     }
 
     /// <summary>Settings a derived fixture adds (e.g. object store location).</summary>
     protected virtual IEnumerable<(string Key, string Value)> ExtraSettings() => [];
+
+    /// <summary>A second host over the same database with configuration of its own (settings, services, log
+    /// capture); skips the calling test when this provider is unavailable.</summary>
+    public WebApplicationFactory<Program> Derive(Action<IWebHostBuilder> configure)
+    {
+        if (_unavailable is not null) Assert.Skip(_unavailable);
+        return WithWebHostBuilder(configure);
+    }
 
     /// <summary>An HTTP client for the app; skips the calling test when this provider is unavailable.</summary>
     public HttpClient Client()

@@ -55,7 +55,7 @@ public static partial class Logs
     /// <summary>
     /// One line per request once it is answered: method, path (signatures redacted), status, duration, the
     /// authenticated client and tenant as the API shows them, and the trace id that problem bodies carry as
-    /// <c>traceId</c>. Probes and scrapes log at Debug unless they fail. Goes first in the pipeline, so the
+    /// <c>trace_id</c>. Probes and scrapes log at Debug unless they fail. Goes first in the pipeline, so the
     /// status is the one the exception handler wrote.
     /// </summary>
     public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app)
@@ -91,7 +91,7 @@ public static partial class Logs
     [LoggerMessage(EventId = 1, EventName = "Request", Message = "{Method} {Path} {StatusCode} {DurationMs} ms client={Client} tenant={Tenant} trace={TraceId}")]
     private static partial void Request(ILogger logger, LogLevel level, string method, string path, int statusCode, double durationMs, string client, string tenant, string traceId);
 
-    /// <summary>The id ProblemDetails writes as <c>traceId</c>, so a body leads to its log line.</summary>
+    /// <summary>The id problem bodies carry as <c>trace_id</c>, so a body leads to its log line.</summary>
     public static string TraceId(HttpContext context) => Activity.Current?.Id ?? context.TraceIdentifier;
 
     /// <summary>The path escaped as on the wire (no line breaks from decoded input), with the values of credential query parameters replaced.</summary>

@@ -51,7 +51,8 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         // Background transfer processing is triggered explicitly by tests (TransferWorker.ProcessPendingAsync).
         builder.UseSetting("Store:TransferWorker:Enabled", "false");
         foreach (var (key, value) in ExtraSettings()) builder.UseSetting(key, value);
-        builder.ConfigureLogging(logging => logging.AddProvider(RunLog.Provider));
+        // Logs go to the run's scan only: written to the console, every request's line would cost the suite time.
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(RunLog.Provider));
     }
 
     /// <summary>Settings a derived fixture adds (e.g. object store location).</summary>

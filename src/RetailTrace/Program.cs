@@ -30,6 +30,7 @@ public partial class Program
         builder.AddRetailTraceTelemetry();
 
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DatabaseOutage>();
         builder.Services.AddRetailTraceDatabase(builder.Configuration);
         builder.Services.AddExports(builder.Configuration);
         builder.Services.AddMemoryCache(o => o.SizeLimit = 100_000);

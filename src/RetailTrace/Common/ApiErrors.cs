@@ -75,8 +75,7 @@ public static class ApiErrors
     /// </summary>
     public static IApplicationBuilder UseFamilyExceptionHandler(this IApplicationBuilder app)
     {
-        var outage = new DatabaseOutage(app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("RetailTrace.Database"),
-            app.ApplicationServices.GetRequiredService<TimeProvider>());
+        var outage = app.ApplicationServices.GetRequiredService<DatabaseOutage>();
         return app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = StatusOf,
@@ -102,33 +101,4 @@ public static class ApiErrors
     /// <summary>Empty-bodied error statuses (routing 404/405, binding 400) get the family's body.</summary>
     public static IApplicationBuilder UseFamilyStatusPages(this IApplicationBuilder app) =>
         app.UseStatusCodePages(async ctx => await For(ctx.HttpContext, ctx.HttpContext.Response.StatusCode).ExecuteAsync(ctx.HttpContext));
-}
-
-/// <summary>
-/// Logs a database outage without flooding: a warning for the first failed request, then at most one a minute
-/// while it lasts, with the number of requests answered 503 since the last one. Each request still has its
-/// own request log line.
-/// </summary>
-public sealed class DatabaseOutage(ILogger log, TimeProvider time)
-{
-    private static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
-    private readonly Lock _lock = new();
-    private DateTimeOffset _lastLogged = DateTimeOffset.MinValue;
-    private int _unlogged;
-
-    public void Report(Exception error)
-    {
-        var now = time.GetUtcNow();
-        int count;
-        lock (_lock)
-        {
-            _unlogged++;
-            if (now - _lastLogged < Every) return;
-            _lastLogged = now;
-            count = _unlogged;
-            _unlogged = 0;
-        }
-        var cause = error.GetBaseException();
-        log.LogWarning("Database unavailable; {Count} request(s) answered 503 since the last report. {Cause}: {Message}", count, cause.GetType().Name, cause.Message);
-    }
 }

@@ -29,7 +29,7 @@ public sealed record ExportSettings(TimeSpan UrlTtl, TimeSpan PollInterval, Time
 /// calls <see cref="RunDueAsync"/> every <see cref="ExportSettings.PollInterval"/>; tests call it directly.
 /// </summary>
 public sealed class ExportScheduler(
-    IServiceScopeFactory scopes, IObjectStore store, TimeProvider time, ExportSettings settings, ILogger<ExportScheduler> log)
+    IServiceScopeFactory scopes, IObjectStore store, TimeProvider time, ExportSettings settings, ILogger<ExportScheduler> log, DatabaseOutage outage)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<Guid, Task> _started = new();
@@ -44,6 +44,7 @@ public sealed class ExportScheduler(
             do
             {
                 try { await RunDueAsync(stoppingToken); }
+                catch (Exception ex) when (Database.IsUnavailable(ex)) { outage.Report(ex); }
                 catch (Exception ex) when (ex is not OperationCanceledException) { log.LogError(ex, "Package UID export scheduling pass failed."); }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -14,7 +14,7 @@ namespace RetailTrace.Store;
 /// until commit; SQLite serializes writers), so a transfer is never applied twice.
 /// Configuration: <c>Store:TransferWorker:Enabled</c> (default true), <c>Store:TransferWorker:PollSeconds</c> (default 2).
 /// </summary>
-public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider time, IConfiguration config, ILogger<TransferWorker> log)
+public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider time, IConfiguration config, ILogger<TransferWorker> log, DatabaseOutage outage)
     : BackgroundService
 {
     private const int BatchSize = 100;
@@ -27,6 +27,7 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
         do
         {
             try { await ProcessPendingAsync(stoppingToken); }
+            catch (Exception ex) when (Database.IsUnavailable(ex)) { outage.Report(ex); }
             catch (Exception ex) when (ex is not OperationCanceledException) { log.LogError(ex, "Transfer processing failed; retrying on the next poll."); }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

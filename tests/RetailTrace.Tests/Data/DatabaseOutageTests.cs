@@ -11,7 +11,7 @@ namespace RetailTrace.Tests.Data;
 /// <summary>
 /// PostgreSQL going away under a running server (its connections dropped, new ones refused): requests answer 503 in
 /// their family's shape with Retry-After, <c>/readyz</c> answers 503 with a body, the log says so once instead of a
-/// stack per request, and the server serves again when the database is back. SQLite is a file inside the server's
+/// stack per request or per poll of the transfer worker, and the server serves again when the database is back. SQLite is a file inside the server's
 /// process: it has no outage of this kind.
 /// </summary>
 public sealed class DatabaseOutageTests(PostgresApp app) : IClassFixture<PostgresApp>
@@ -29,6 +29,8 @@ public sealed class DatabaseOutageTests(PostgresApp app) : IClassFixture<Postgre
         await using var host = app.Derive(b =>
         {
             b.UseSetting("ConnectionStrings:RetailTrace", new NpgsqlConnectionStringBuilder(app.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString);
+            b.UseSetting("Store:TransferWorker:Enabled", "true");
+            b.UseSetting("Store:TransferWorker:PollSeconds", "0.1");
             b.ConfigureLogging(l => l.AddProvider(logs));
         });
         var lucid = host.ClientAs(dispensary.Client);
@@ -49,11 +51,12 @@ public sealed class DatabaseOutageTests(PostgresApp app) : IClassFixture<Postgre
         Assert.Equal((503, "Database unreachable", 503), (readyStatus, (string?)ready!["title"], (int?)ready["status"]));
         using (var retry = await lucid.GetAsync(trace, Ct))
             Assert.Equal("5", retry.Headers.RetryAfter?.ToString());
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct); // ten polls of the transfer worker
 
         var records = logs.Collector.GetSnapshot();
         var warning = Assert.Single(records, r => r.Level >= LogLevel.Warning);
         Assert.Equal(("RetailTrace.Database", LogLevel.Warning, null), (warning.Category, warning.Level, warning.Exception));
-        Assert.StartsWith("Database unavailable; 1 request(s) answered 503 since the last report. ", warning.Message);
+        Assert.StartsWith("Database unavailable: 1 failure(s) since the last report; requests answer 503 and background work retries. ", warning.Message);
         Assert.Equal(5, records.Count(r => r.Category == Logs.RequestCategory && r.GetStructuredStateValue("StatusCode") == "503"));
 
         proxy.Restore();

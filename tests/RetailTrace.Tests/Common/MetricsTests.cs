@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using RetailTrace.Common;
 using RetailTrace.Exports;
 using RetailTrace.Tests.BrandApi;
@@ -15,9 +17,23 @@ namespace RetailTrace.Tests.Common;
 public abstract class MetricsTests(AppFixture app)
 {
     [Fact]
-    public async Task Metrics_are_not_served_unless_configured()
+    public async Task Metrics_are_not_served_and_telemetry_not_collected_unless_configured()
     {
         using var response = await app.Client().GetAsync("/metrics", TestContext.Current.CancellationToken);
+        Assert.Equal(404, (int)response.StatusCode);
+        Assert.Null(app.Services.GetService<MeterProvider>());
+        Assert.Null(app.Services.GetService<TracerProvider>());
+    }
+
+    /// <summary>An OTLP endpoint turns on traces and metrics (sent in the background; a collector that is not there does not disturb requests).</summary>
+    [Fact]
+    public async Task An_otlp_endpoint_turns_on_traces_and_metrics()
+    {
+        await using var host = app.Derive(b => b.UseSetting("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"));
+        Assert.Equal(200, (await host.CreateClient().GetJsonAsync("/readyz")).Status);
+        Assert.NotNull(host.Services.GetService<MeterProvider>());
+        Assert.NotNull(host.Services.GetService<TracerProvider>());
+        using var response = await host.CreateClient().GetAsync("/metrics", TestContext.Current.CancellationToken);
         Assert.Equal(404, (int)response.StatusCode);
     }
 

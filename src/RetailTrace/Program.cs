@@ -71,10 +71,7 @@ public partial class Program
 
         app.MapRetailTraceDocs();
         app.MapRetailTraceMetrics();
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }))
-            .WithName("Liveness").WithTags("Health").WithSummary("The process is up").DisableRateLimiting();
-        app.MapGet("/readyz", Readiness)
-            .WithName("Readiness").WithTags("Health").WithSummary("The database answers").ProducesProblem(503).DisableRateLimiting();
+        app.MapHealthProbes();
 
         app.MapTokenApi();
         app.MapAdminGroup()
@@ -88,13 +85,5 @@ public partial class Program
         // Unknown paths under an API prefix answer in that family's 404 shape.
         app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();
         return app;
-    }
-
-    private static async Task<IResult> Readiness(AppDb db, CancellationToken ct)
-    {
-        bool ready;
-        try { ready = await db.Database.CanConnectAsync(ct); }
-        catch (Exception ex) when (Database.IsUnavailable(ex)) { ready = false; }
-        return ready ? Results.Ok(new { status = "ready" }) : Results.Problem(statusCode: 503, title: "Database unreachable");
     }
 }

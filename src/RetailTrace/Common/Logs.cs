@@ -92,7 +92,7 @@ public static partial class Logs
     private static partial void Request(ILogger logger, LogLevel level, string method, string path, int statusCode, double durationMs, string client, string tenant, string traceId);
 
     /// <summary>The id problem bodies carry as <c>trace_id</c>, so a body leads to its log line.</summary>
-    public static string TraceId(HttpContext context) => Activity.Current?.Id ?? context.TraceIdentifier;
+    private static string TraceId(HttpContext context) => Activity.Current?.Id ?? context.TraceIdentifier;
 
     /// <summary>The path escaped as on the wire (no line breaks from decoded input), with the values of credential query parameters replaced.</summary>
     public static string PathForLog(HttpRequest request)

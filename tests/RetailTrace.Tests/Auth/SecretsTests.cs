@@ -31,8 +31,7 @@ public abstract class SecretsTests(AppFixture app)
             b.UseSetting("ObjectStore:LocalPath", TempDirs.New("exports-"));
             b.ConfigureLogging(l => l.AddProvider(logs));
         });
-        var admin = host.CreateClient();
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFixture.AdminToken);
+        var admin = host.AdminClientOf();
         var wrongAdmin = AppFixture.AdminToken + "-wrong";
         var anonymous = host.CreateClient();
         anonymous.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", wrongAdmin);

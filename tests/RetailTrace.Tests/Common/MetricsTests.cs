@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,8 +50,7 @@ public abstract class MetricsTests(AppFixture app)
         Assert.Equal(200, (await throttled.GetJsonAsync("/api/v1/partner/store/batches")).Status);
         Assert.Equal(429, (await throttled.GetJsonAsync("/api/v1/partner/store/batches")).Status);
         var d = await app.NewDispensaryAsync(exportEnabled: true);
-        var admin = host.CreateClient();
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFixture.AdminToken);
+        var admin = host.AdminClientOf();
         Assert.Equal(202, (await admin.PostJsonAsync($"/admin/v1/dispensaries/{d.Uuid}/package-uid-exports")).Status);
         await host.Services.GetRequiredService<ExportScheduler>().DrainAsync();
 

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
@@ -38,8 +37,7 @@ public abstract class RequestLogTests(AppFixture app)
     {
         var (host, logs) = CapturingHost();
         await using var _ = host;
-        var admin = ClientOf(host);
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFixture.AdminToken);
+        var admin = host.AdminClientOf();
 
         var (status, body, _) = await admin.SendAsync(HttpMethod.Patch, "/admin/v1/dispensaries/CXc85b4rqinB7s5J52TRYb?x=1", new { name = "N" });
         Assert.Equal(404, status);
@@ -83,8 +81,7 @@ public abstract class RequestLogTests(AppFixture app)
         var (host, logs) = CapturingHost();
         await using var _ = host;
         var d = await app.NewDispensaryAsync(exportEnabled: true);
-        var admin = ClientOf(host);
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFixture.AdminToken);
+        var admin = host.AdminClientOf();
         Assert.Equal(202, (await admin.PostJsonAsync($"/admin/v1/dispensaries/{d.Uuid}/package-uid-exports")).Status);
         await host.Services.GetRequiredService<ExportScheduler>().DrainAsync();
         var url = new Uri((string)(await ClientOf(host, d.Client).GetJsonAsync("/api/v1.2/package-uids-export/")).Body!["export_url"]!);
@@ -101,8 +98,7 @@ public abstract class RequestLogTests(AppFixture app)
     {
         var (host, logs) = CapturingHost();
         await using var _ = host;
-        var admin = ClientOf(host);
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFixture.AdminToken);
+        var admin = host.AdminClientOf();
         var d = await app.NewDispensaryAsync(exportEnabled: true);
 
         for (var i = 0; i < 2; i++)

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -35,8 +34,7 @@ public sealed class DatabaseOutageTests(PostgresApp app) : IClassFixture<Postgre
         });
         var lucid = host.ClientAs(dispensary.Client);
         var blaze = host.ClientAs(store.Client);
-        var admin = host.CreateClient();
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFixture.AdminToken);
+        var admin = host.AdminClientOf();
         const string trace = "/api/v1.2/lucidids/CXc85b4rqinB7s5J52TRYb/";
         Assert.Equal((200, """{"status":"ready"}"""), await GetAsync(host.CreateClient(), "/readyz"));
         Assert.Equal(404, (await GetAsync(lucid, trace)).Status);

@@ -147,6 +147,14 @@ public static class Http
         return client;
     }
 
+    /// <summary>A client of <paramref name="factory"/> (a derived host) with the admin token.</summary>
+    public static HttpClient AdminClientOf(this WebApplicationFactory<Program> factory)
+    {
+        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost") });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFixture.AdminToken);
+        return client;
+    }
+
     public static async Task<(int Status, JsonNode? Body, string Raw)> SendAsync(this HttpClient client, HttpMethod method, string url, object? body = null, string? rawBody = null)
     {
         using var request = new HttpRequestMessage(method, url);

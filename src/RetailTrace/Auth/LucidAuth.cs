@@ -9,8 +9,9 @@ using RetailTrace.Data;
 
 namespace RetailTrace.Auth;
 
-/// <summary>The authenticated OAuth2 client of a LucidGreen-family request (v1.2 / v1.5).</summary>
-public sealed record LucidCaller(Guid ClientId, ClientKind Kind, Guid? DispensaryId, Guid? DefaultBrandId, Guid[] BrandIds, DateTime ExpiresAt)
+/// <summary>The authenticated OAuth2 client of a LucidGreen-family request (v1.2 / v1.5). <see cref="PublicId"/> is the
+/// <c>client_id</c> the client authenticates with and the admin API shows; <see cref="ClientId"/> is its row's key.</summary>
+public sealed record LucidCaller(Guid ClientId, string PublicId, ClientKind Kind, Guid? DispensaryId, Guid? DefaultBrandId, Guid[] BrandIds, DateTime ExpiresAt)
 {
     public bool CanAccessBrand(Guid brandId) => Array.IndexOf(BrandIds, brandId) >= 0;
 
@@ -71,9 +72,9 @@ public sealed class LucidAuthHandler(
         var row = await db.AccessTokens.AsNoTracking()
             .Where(t => t.TokenHash == hash && !t.Revoked)
             .Join(db.OAuthClients.Where(c => !c.Revoked), t => t.OAuthClientId, c => c.Id, (t, c) => new { t.ExpiresAt, Client = c })
-            .Select(x => new { x.ExpiresAt, x.Client.Id, x.Client.Kind, x.Client.DispensaryId, x.Client.DefaultBrandId, Brands = x.Client.Brands.Select(b => b.BrandId).ToArray() })
+            .Select(x => new { x.ExpiresAt, x.Client.Id, PublicId = x.Client.ClientId, x.Client.Kind, x.Client.DispensaryId, x.Client.DefaultBrandId, Brands = x.Client.Brands.Select(b => b.BrandId).ToArray() })
             .FirstOrDefaultAsync(Context.RequestAborted);
-        return row is null ? null : new LucidCaller(row.Id, row.Kind, row.DispensaryId, row.DefaultBrandId, row.Brands, row.ExpiresAt);
+        return row is null ? null : new LucidCaller(row.Id, row.PublicId, row.Kind, row.DispensaryId, row.DefaultBrandId, row.Brands, row.ExpiresAt);
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -55,8 +55,10 @@ public static partial class CasesApi
         if (invalid is not null) return invalid;
 
         var ids = contents!.Select(c => c.PackagedProductId).ToList();
-        return await db.WriteAsync(async () =>
+        int? minted = null;
+        var result = await db.WriteAsync(async () =>
         {
+            minted = null;
             // Read in the write: a packaged product deleted concurrently is either seen missing here, or its
             // deletion is refused for the LucidIDs this mint adds (Writes).
             var owners = await db.PackagedProducts.AsNoTracking()
@@ -67,14 +69,21 @@ public static partial class CasesApi
                     ? new Dictionary<string, object>()
                     : new Dictionary<string, object> { ["packaged_product_uuid"] = new[] { BrandRules.DoesNotExist(c.PackagedProductId) } }).ToList());
             if (owners.Values.Distinct().Count() > 1) return ContentsError(OneBrandMessage);
-            var minted = await AddCaseAsync(db, owners.Values.First(), contents!.Select(c => (c.PackagedProductId, c.Quantity)).ToList(), BrandRules.Now(time), ct);
-            return Drf.Ok(minted, StatusCodes.Status201Created);
+            var response = await AddCaseAsync(db, owners.Values.First(), contents!.Select(c => (c.PackagedProductId, c.Quantity)).ToList(), BrandRules.Now(time), ct);
+            minted = contents!.Sum(c => c.Quantity);
+            return Drf.Ok(response, StatusCodes.Status201Created);
         }, ct);
+        if (minted is { } n) RetailTraceMetrics.ItemEvent(ItemEventTypes.Minted, n);
+        return result;
     }
 
     /// <summary>Mints a case of <paramref name="brandId"/> in a write of its own. The packaged products must be of that brand.</summary>
-    public static Task<CaseResponse> MintAsync(AppDb db, Guid brandId, IReadOnlyList<(Guid PackagedProductId, int Quantity)> contents, DateTime now, CancellationToken ct) =>
-        db.WriteAsync(() => AddCaseAsync(db, brandId, contents, now, ct), ct);
+    public static async Task<CaseResponse> MintAsync(AppDb db, Guid brandId, IReadOnlyList<(Guid PackagedProductId, int Quantity)> contents, DateTime now, CancellationToken ct)
+    {
+        var minted = await db.WriteAsync(() => AddCaseAsync(db, brandId, contents, now, ct), ct);
+        RetailTraceMetrics.ItemEvent(ItemEventTypes.Minted, contents.Sum(c => c.Quantity));
+        return minted;
+    }
 
     /// <summary>Writes the case, its LucidIDs and one minted event listing them.</summary>
     private static async Task<CaseResponse> AddCaseAsync(AppDb db, Guid brandId, IReadOnlyList<(Guid PackagedProductId, int Quantity)> contents, DateTime now, CancellationToken ct)

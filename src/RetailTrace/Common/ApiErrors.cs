@@ -13,6 +13,12 @@ public static class ApiErrors
 {
     public const long MaxBodyBytes = 10 * 1024 * 1024;
 
+    /// <summary>DRF's wording for 503 (<c>ServiceUnavailable</c>), used by every family.</summary>
+    public const string UnavailableDetail = "Service temporarily unavailable, try again later.";
+
+    /// <summary>Seconds a client is asked to wait when the database is unavailable.</summary>
+    public const int UnavailableRetryAfterSeconds = 5;
+
     public static ApiFamily FamilyOf(PathString path) =>
         path.StartsWithSegments("/api/v1.2") || path.StartsWithSegments("/api/v1.5") || path.StartsWithSegments("/api/v1/collections") ? ApiFamily.Drf
         : path.StartsWithSegments("/api/v1/partner/store") ? ApiFamily.Blaze
@@ -30,6 +36,7 @@ public static class ApiErrors
                 413 => "Request body is too large.",
                 415 => $"Unsupported media type \"{request.ContentType}\" in request.",
                 429 => "Request was throttled.",
+                503 => UnavailableDetail,
                 >= 500 => "A server error occurred.",
                 _ => "Bad request.",
             }),
@@ -39,6 +46,7 @@ public static class ApiErrors
                 405 => $"Method {request.Method} is not allowed.",
                 413 => "Request body is too large.",
                 415 => "Unsupported media type.",
+                503 => UnavailableDetail,
                 >= 500 => "An internal error occurred.",
                 _ => "Bad request.",
             }),
@@ -60,19 +68,35 @@ public static class ApiErrors
         await next(context);
     });
 
-    /// <summary>Unhandled exceptions: a bad request the server detected (e.g. body too large mid-read) keeps its status; anything else is a logged 500.</summary>
-    public static IApplicationBuilder UseFamilyExceptionHandler(this IApplicationBuilder app) =>
-        app.UseExceptionHandler(new ExceptionHandlerOptions
+    /// <summary>
+    /// Unhandled exceptions: a bad request the server detected (e.g. body too large mid-read) keeps its status; a
+    /// database that cannot be reached answers 503 with <c>Retry-After</c> (see <see cref="DatabaseOutage"/>); anything
+    /// else is a 500, logged with its stack. The first two are not failures of the server and log no stack.
+    /// </summary>
+    public static IApplicationBuilder UseFamilyExceptionHandler(this IApplicationBuilder app)
+    {
+        var outage = app.ApplicationServices.GetRequiredService<DatabaseOutage>();
+        return app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : 500,
+            StatusCodeSelector = StatusOf,
+            SuppressDiagnosticsCallback = context => StatusOf(context.Exception) != 500,
             ExceptionHandler = async context =>
             {
                 var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-                var status = error is BadHttpRequestException bad ? bad.StatusCode : 500;
+                var status = error is null ? 500 : StatusOf(error);
+                if (status == 503)
+                {
+                    outage.Report(error!);
+                    context.Response.Headers.RetryAfter = UnavailableRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
                 context.Response.StatusCode = status;
                 await For(context, status).ExecuteAsync(context);
             },
         });
+    }
+
+    private static int StatusOf(Exception ex) =>
+        ex is BadHttpRequestException bad ? bad.StatusCode : Data.Database.IsUnavailable(ex) ? 503 : 500;
 
     /// <summary>Empty-bodied error statuses (routing 404/405, binding 400) get the family's body.</summary>
     public static IApplicationBuilder UseFamilyStatusPages(this IApplicationBuilder app) =>

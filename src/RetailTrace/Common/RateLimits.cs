@@ -35,7 +35,9 @@ public static class RateLimits
                 context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 // DRF's own wording, singular included (ngettext).
                 var wait = seconds == 1 ? "1 second" : $"{seconds} seconds";
-                var result = ApiErrors.FamilyOf(context.Request.Path) switch
+                var family = ApiErrors.FamilyOf(context.Request.Path);
+                RetailTraceMetrics.RateLimited(family);
+                var result = family switch
                 {
                     ApiFamily.Drf => Drf.Detail(429, $"Request was throttled. Expected available in {wait}."),
                     ApiFamily.Blaze => Blaze.Error(429, "request", $"Too many requests. Retry in {wait}."),

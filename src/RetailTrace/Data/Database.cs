@@ -1,5 +1,8 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
 
 namespace RetailTrace.Data;
 
@@ -23,6 +26,27 @@ public static class Database
         if (provider == DatabaseProvider.Postgres)
             options.UseNpgsql(WithPoolSettings(connectionString), o => o.ExecutionStrategy(d => new RetryOnConflict(d)));
         else options.UseSqlite(connectionString);
+        // A failed statement's exception goes to the code that handles it, which logs it once if it is a failure:
+        // an expected unique violation is an answer (a replay, a lost race), anything else reaches the request's
+        // exception handler or a background loop. EF's own error-level copies would log each one again, with its stack.
+        options.ConfigureWarnings(w => w.Log(
+            (RelationalEventId.CommandError, LogLevel.Debug),
+            (RelationalEventId.ConnectionError, LogLevel.Debug),
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (CoreEventId.QueryIterationFailed, LogLevel.Debug)));
+    }
+
+    /// <summary>Where the data lives, for the start-up log and the demo banner: the SQLite file's full path, or
+    /// PostgreSQL's host, port, database and user (never the password).</summary>
+    public static string Describe(DatabaseProvider provider, string connectionString)
+    {
+        if (provider == DatabaseProvider.Postgres)
+        {
+            var pg = new NpgsqlConnectionStringBuilder(connectionString);
+            return $"PostgreSQL database {pg.Database} on {pg.Host}:{pg.Port} as {pg.Username}";
+        }
+        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        return file is "" or ":memory:" || file.StartsWith("file:", StringComparison.Ordinal) ? $"SQLite {file}" : $"SQLite file {Path.GetFullPath(file)}";
     }
 
     /// <summary>
@@ -72,6 +96,30 @@ public static class Database
     public static bool IsForeignKeyViolation(Exception ex) => (ex is DbUpdateException { InnerException: { } inner } ? inner : ex) is
         Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 787 }
         or Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation };
+
+    /// <summary>
+    /// True when the database cannot be reached or is not taking work: a refused, broken or timed-out connection,
+    /// an exhausted pool, a server shutting down or out of connections, a SQLite file that stayed locked or cannot be opened.
+    /// Requests answer it with 503 (retry later), not 500.
+    /// </summary>
+    public static bool IsUnavailable(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException pg:
+                    return pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+                        || pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+                            or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections;
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                    return true;
+                case SqliteException sqlite:
+                    return sqlite.SqliteErrorCode is 5 or 14; // SQLITE_BUSY past the busy timeout, SQLITE_CANTOPEN
+            }
+        }
+        return false;
+    }
 
     /// <summary>True when a write failed on a unique index: the idempotency and race guard of every insert.</summary>
     public static bool IsUniqueViolation(Exception ex) => (ex is DbUpdateException { InnerException: { } inner } ? inner : ex) is

@@ -8,7 +8,9 @@ namespace RetailTrace.Data;
 /// <summary>
 /// Every write of the server is one <see cref="WriteAsync"/>: one transaction in which the work reads
 /// what it needs, decides, and writes. It commits when the work returns and rolls back when it throws,
-/// so a request that is refused returns its refusal before it writes anything.
+/// so a request that is refused returns its refusal before it writes anything. The rare write that can
+/// only find out while writing that it must refuse (a transfer short of stock after reserving part of it)
+/// throws <see cref="Refusal"/>: what it wrote is rolled back, and its answer is returned.
 /// Concurrent writes of the same rows behave as if one ran after the other:
 /// <list type="bullet">
 /// <item>PostgreSQL runs the transaction REPEATABLE READ: writing a row that another transaction changed
@@ -40,11 +42,21 @@ public static class Writes
                 return result;
             }, ct);
         }
+        catch (Refusal refusal) when (refusal.Answer is T answer)
+        {
+            return answer;
+        }
         finally
         {
             db.ChangeTracker.Clear();
             writer?.Release();
         }
+    }
+
+    /// <summary>Ends a write without keeping what it wrote, answering <paramref name="answer"/>.</summary>
+    public sealed class Refusal(object answer) : Exception("The write was refused and rolled back.")
+    {
+        public object Answer { get; } = answer;
     }
 
     /// <summary>Inserts one new row; the entity gets its generated values.</summary>

@@ -61,8 +61,10 @@ public static class CaseImportsApi
         var me = caller.Dispensary;
         var (c, pp) = (caseId!.Value, packagedProductId!.Value);
         var (caseUuid, ppUuid) = (ShortUuid.Encode(c), ShortUuid.Encode(pp));
-        return await db.WriteAsync(async () =>
+        int? placed = null;
+        var result = await db.WriteAsync(async () =>
         {
+            placed = null;
             var found = await db.Cases.Where(x => x.Id == c).Select(x => new
             {
                 Holder = x.DispensaryId,
@@ -108,8 +110,11 @@ public static class CaseImportsApi
             db.ItemEvents.Add(imported);
             WebhookOutbox.AddImport(db, imported, c, pp);
             await db.SaveChangesAsync(ct);
+            placed = units.Count;
             return Drf.Ok(new CaseImportResponse(caseUuid, ppUuid, packageUid!));
         }, ct);
+        if (placed is { } n) RetailTraceMetrics.ItemEvent(ItemEventTypes.Imported, n);
+        return result;
     }
 
     private static async Task<IResult> RemoveAsync(HttpRequest request, LucidCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
@@ -124,8 +129,10 @@ public static class CaseImportsApi
 
         var me = caller.Dispensary;
         var c = caseId!.Value;
-        return await db.WriteAsync(async () =>
+        int? taken = null;
+        var result = await db.WriteAsync(async () =>
         {
+            taken = null;
             var posPackageUid = await db.PosPackageUids.Where(p => p.DispensaryId == me && p.PackageUid == packageUid)
                 .Select(p => (Guid?)p.Id).FirstOrDefaultAsync(ct);
             if (posPackageUid is null) return Drf.BadRequest($"POS Package UID not found for package_uid={packageUid}.");
@@ -154,8 +161,11 @@ public static class CaseImportsApi
             db.ItemEvents.Add(@event);
             WebhookOutbox.AddRemoval(db, @event, c, packages.Select(p => p.PackagedProductId));
             await db.SaveChangesAsync(ct);
+            taken = removed.Count;
             return TypedResults.Ok();
         }, ct);
+        if (taken is { } n) RetailTraceMetrics.ItemEvent(ItemEventTypes.Removed, n);
+        return result;
     }
 
     // INSERT … ON CONFLICT … DO UPDATE (same text on SQLite and PostgreSQL), which EF has no LINQ for:

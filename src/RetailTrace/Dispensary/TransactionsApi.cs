@@ -93,7 +93,8 @@ public static class TransactionsApi
         }
 
         var me = caller.Dispensary;
-        var transaction = new ItemEvent
+        // A new event per attempt: a write that runs again must not reuse a rolled-back attempt's row.
+        ItemEvent Transaction() => new()
         {
             Type = type.Event, At = time.GetUtcNow().UtcDateTime, DispensaryId = me, OrderId = orderId,
             PerformedAt = performedAt, CustomerId = customerId, BudtenderId = budtenderId,
@@ -101,10 +102,22 @@ public static class TransactionsApi
         try
         {
             if (type.Effect == TransactionEffect.SellListed)
-                return await Sales.SellAsync(db, transaction, items.Select(i => i.Id).ToList(), ct)
-                    ? Drf.Ok(new TransactionAccepted())
-                    : await RefusedSaleAsync(db, transaction, items, ct);
-            return await db.WriteAsync(() => PutBackAsync(db, transaction, type.Effect == TransactionEffect.PutBackListed ? items : null, ct), ct);
+            {
+                var sale = Transaction();
+                if (!await Sales.SellAsync(db, sale, items.Select(i => i.Id).ToList(), ct)) return await RefusedSaleAsync(db, sale, items, ct);
+                RetailTraceMetrics.ItemEvent(type.Event, items.Count);
+                return Drf.Ok(new TransactionAccepted());
+            }
+            ItemEvent? recorded = null;
+            var result = await db.WriteAsync(async () =>
+            {
+                var transaction = Transaction();
+                var answer = await PutBackAsync(db, transaction, type.Effect == TransactionEffect.PutBackListed ? items : null, ct);
+                recorded = transaction.Id != 0 ? transaction : null;
+                return answer;
+            }, ct);
+            if (recorded is not null) RetailTraceMetrics.ItemEvent(type.Event, recorded.Units.Count);
+            return result;
         }
         catch (Exception ex) when (Database.IsUniqueViolation(ex))
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
@@ -29,7 +30,7 @@ public sealed record ExportSettings(TimeSpan UrlTtl, TimeSpan PollInterval, Time
 /// calls <see cref="RunDueAsync"/> every <see cref="ExportSettings.PollInterval"/>; tests call it directly.
 /// </summary>
 public sealed class ExportScheduler(
-    IServiceScopeFactory scopes, IObjectStore store, TimeProvider time, ExportSettings settings, ILogger<ExportScheduler> log)
+    IServiceScopeFactory scopes, IObjectStore store, TimeProvider time, ExportSettings settings, ILogger<ExportScheduler> log, DatabaseOutage outage)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<Guid, Task> _started = new();
@@ -44,6 +45,7 @@ public sealed class ExportScheduler(
             do
             {
                 try { await RunDueAsync(stoppingToken); }
+                catch (Exception ex) when (Database.IsUnavailable(ex)) { outage.Report(ex); }
                 catch (Exception ex) when (ex is not OperationCanceledException) { log.LogError(ex, "Package UID export scheduling pass failed."); }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -141,14 +143,14 @@ public sealed class ExportScheduler(
     /// <summary>Waits for the background generations started by <see cref="StartNowAsync"/>.</summary>
     public Task DrainAsync() => Task.WhenAll(_started.Values);
 
-    /// <remarks>The scheduler's writes (claim, heartbeat, outcome) are units of work like a request's:
-    /// on SQLite a write beside the group-commit writer waited for its lock in 150 ms sleeps that held a
-    /// thread-pool thread, which stalled requests for up to 1.8 s under sales load (bench/RESULTS.md).</remarks>
+    /// <summary>Claims the (dispensary, date) export: a new row, or a retryable one taken over; null when another
+    /// process holds it. A failed insert rolls back to EF's savepoint, so the write goes on.</summary>
     private async Task<ExportRun?> ClaimAsync(Guid dispensaryId, DateOnly date, bool byOperator, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<AppDb>().WriteAsync<ExportRun?>(async db =>
+        var db = scope.ServiceProvider.GetRequiredService<AppDb>();
+        return await db.WriteAsync<ExportRun?>(async () =>
         {
             var run = ExportRun.Claim(dispensaryId, date, now);
             db.ExportRuns.Add(run);
@@ -184,13 +186,16 @@ public sealed class ExportScheduler(
     /// reason). Every write is conditional on the run's lease token.</summary>
     private async Task GenerateAsync(ExportRun run, CancellationToken ct)
     {
-        var dispensary = ShortUuid.Encode(run.DispensaryId);
-        var key = $"package-uid-exports/{dispensary}/package-uids-{run.ExportDate:yyyy-MM-dd}.{run.Attempt}.json";
+        // Ids and dates as the APIs show them.
+        string id = ShortUuid.Encode(run.Id), dispensary = ShortUuid.Encode(run.DispensaryId), date = run.ExportDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var key = $"package-uid-exports/{dispensary}/package-uids-{date}.{run.Attempt}.json";
         using var lease = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeat = HeartbeatAsync(run, lease);
+        var started = time.GetTimestamp();
+        var outcome = "failed";
         try
         {
-            log.LogInformation("Package UID export {Run} of dispensary {Dispensary} for {Date} started (attempt {Attempt}).", run.Id, dispensary, run.ExportDate, run.Attempt);
+            log.LogInformation("Package UID export {Run} of dispensary {Dispensary} for {Date} started (attempt {Attempt}).", id, dispensary, date, run.Attempt);
             ExportGenerator.Totals totals;
             await using (var upload = await store.BeginUploadAsync(key, lease.Token))
             {
@@ -206,23 +211,26 @@ public sealed class ExportScheduler(
                 .SetProperty(r => r.PackageCount, totals.Packages)
                 .SetProperty(r => r.LucidIdCount, totals.LucidIds),
                 db => WebhookOutbox.AddExportReady(db, run, totals.Packages, totals.LucidIds, finished));
-            if (marked) log.LogInformation("Package UID export {Run} done: {Packages} package UIDs, {LucidIds} LucidIDs, {Key}.", run.Id, totals.Packages, totals.LucidIds, key);
-            else log.LogWarning("Package UID export {Run} finished after losing its claim; {Key} is not used.", run.Id, key);
+            outcome = marked ? "done" : "lost";
+            if (marked) log.LogInformation("Package UID export {Run} done: {Packages} package UIDs, {LucidIds} LucidIDs, {Key}.", id, totals.Packages, totals.LucidIds, key);
+            else log.LogWarning("Package UID export {Run} finished after losing its claim; {Key} is not used.", id, key);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Shutting down: hand the claim back at once (a heartbeat in the past), so another process or the next start retries it.
+            outcome = "interrupted";
             await UpdateOwnedAsync(run, s => s.SetProperty(r => r.HeartbeatAt, DateTime.UnixEpoch));
-            log.LogWarning("Package UID export {Run} interrupted by shutdown; it will be retried.", run.Id);
+            log.LogWarning("Package UID export {Run} interrupted by shutdown; it will be retried.", id);
         }
         catch (Exception) when (lease.IsCancellationRequested)
         {
-            log.LogWarning("Package UID export {Run} lost its claim (no heartbeat within the lease); another process retries it.", run.Id);
+            outcome = "lost";
+            log.LogWarning("Package UID export {Run} lost its claim (no heartbeat within the lease); another process retries it.", id);
         }
         catch (Exception ex)
         {
             var reason = $"{ex.GetType().Name}: {ex.Message}";
-            log.LogError(ex, "Package UID export {Run} of dispensary {Dispensary} for {Date} failed: {Reason}", run.Id, dispensary, run.ExportDate, reason);
+            log.LogError(ex, "Package UID export {Run} of dispensary {Dispensary} for {Date} failed: {Reason}", id, dispensary, date, reason);
             var failedAt = time.GetUtcNow().UtcDateTime;
             await UpdateOwnedAsync(run, s => s
                 .SetProperty(r => r.Status, ExportStatuses.Failed)
@@ -234,6 +242,7 @@ public sealed class ExportScheduler(
         {
             await lease.CancelAsync();
             await heartbeat;
+            RetailTraceMetrics.ExportRun(outcome, time.GetElapsedTime(started));
         }
     }
 
@@ -252,7 +261,7 @@ public sealed class ExportScheduler(
             catch (Exception ex)
             {
                 // The next beat tries again; if the database stays away the lease runs down and another process retries the export.
-                log.LogWarning(ex, "Heartbeat of package UID export {Run} failed.", run.Id);
+                log.LogWarning(ex, "Heartbeat of package UID export {Run} failed.", ShortUuid.Encode(run.Id));
             }
         }
     }
@@ -262,7 +271,8 @@ public sealed class ExportScheduler(
         Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<ExportRun>> setters, Action<AppDb>? alsoWhenOwned = null)
     {
         await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<AppDb>().WriteAsync(async db =>
+        var db = scope.ServiceProvider.GetRequiredService<AppDb>();
+        return await db.WriteAsync(async () =>
         {
             var owned = await db.ExportRuns
                 .Where(r => r.Id == run.Id && r.LeaseToken == run.LeaseToken && r.Status == ExportStatuses.InProgress)

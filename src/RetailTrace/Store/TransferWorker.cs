@@ -14,7 +14,7 @@ namespace RetailTrace.Store;
 /// until commit; SQLite serializes writers), so a transfer is never applied twice.
 /// Configuration: <c>Store:TransferWorker:Enabled</c> (default true), <c>Store:TransferWorker:PollSeconds</c> (default 2).
 /// </summary>
-public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider time, IConfiguration config, ILogger<TransferWorker> log)
+public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider time, IConfiguration config, ILogger<TransferWorker> log, DatabaseOutage outage)
     : BackgroundService
 {
     private const int BatchSize = 100;
@@ -27,6 +27,7 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
         do
         {
             try { await ProcessPendingAsync(stoppingToken); }
+            catch (Exception ex) when (Database.IsUnavailable(ex)) { outage.Report(ex); }
             catch (Exception ex) when (ex is not OperationCanceledException) { log.LogError(ex, "Transfer processing failed; retrying on the next poll."); }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -45,7 +46,12 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
             var round = 0;
             foreach (var id in ids)
             {
-                try { if (await ApplyAsync(db, id, ct)) round++; }
+                try
+                {
+                    if (await ApplyAsync(db, id, ct) is not { } acceptedAt) continue;
+                    round++;
+                    RetailTraceMetrics.TransferApplied(time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(acceptedAt));
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // Rolled back; stays accepted and unprocessed, retried on the next poll without blocking the others.
@@ -57,15 +63,16 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
         }
     }
 
-    /// <summary>Applies one transfer as a unit of work; an exception rolls it back whole.</summary>
-    private Task<bool> ApplyAsync(AppDb db, string id, CancellationToken ct) => db.WriteAsync(async db =>
+    /// <summary>Applies one transfer as a unit of work; an exception rolls it back whole. Returns the transfer's
+    /// acceptance time (epoch ms), or null when another worker applied it first.</summary>
+    private Task<long?> ApplyAsync(AppDb db, string id, CancellationToken ct) => db.WriteAsync<long?>(async () =>
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var claimed = await db.InventoryTransfers
             .Where(t => t.Id == id && t.Status == TransferStatus.Accepted && t.Processing && !t.CompleteTransfer)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.Processing, false).SetProperty(t => t.CompleteTransfer, true)
                 .SetProperty(t => t.ProcessedTime, now).SetProperty(t => t.Modified, now), ct);
-        if (claimed == 0) return false;
+        if (claimed == 0) return null;
 
         var transfer = await db.InventoryTransfers.AsNoTracking().SingleAsync(t => t.Id == id, ct);
         var logs = await db.InventoryTransferLogs.Where(l => l.TransferId == id).OrderBy(l => l.Position).ToListAsync(ct);
@@ -107,7 +114,7 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
                 WHERE id = {batchId}
                 """, ct);
         await WebhookOutbox.AddTransferAsync(db, WebhookEventTypes.TransferCompleted, id, time, ct);
-        return true;
+        return transfer.AcceptedDate ?? now;
     }, ct);
 
     private static Task<long> QuantityAsync(AppDb db, string batchId, string inventoryId, CancellationToken ct) =>

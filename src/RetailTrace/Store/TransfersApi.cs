@@ -105,18 +105,18 @@ public static class TransfersApi
             DriverId = plan.Request.DriverId, TransactionId = plan.Request.TransactionId, OrderNo = plan.Request.OrderNo,
             ActiveTopUserId = plan.Request.ActiveTopUserId,
         };
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync<IResult>(async () =>
         {
             // The company's counter row is written first: it numbers the transfer and serializes
             // reservations of concurrent creates, so FIFO allocation reads committed stock.
             transfer.TransferNo = await LockCompanyAsync(db, caller.CompanyId, increment: true);
             var (logs, shortage) = await ReserveAsync(db, plan, transfer.Id, now, time);
-            if (logs is null) return Outcome.RolledBack(shortage!);
+            if (logs is null) throw new Writes.Refusal(shortage!);
             transfer.Logs = logs;
             db.InventoryTransfers.Add(transfer);
             await db.SaveChangesAsync(ct);
             await WebhookOutbox.AddTransferAsync(db, WebhookEventTypes.TransferCreated, transfer.Id, time, ct);
-            return Outcome.Committed(Blaze.Ok(TransferView.From(transfer)));
+            return Blaze.Ok(TransferView.From(transfer));
         }, ct);
     }
 
@@ -126,7 +126,7 @@ public static class TransfersApi
         var (plan, error) = await PlanAsync(request, caller, db);
         if (plan is null) return error!;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync<IResult>(async () =>
         {
             // The counter lock also serializes replacements of the company's transfers, so the old
             // source room read here is the one holding the old reservations.
@@ -146,15 +146,15 @@ public static class TransfersApi
                     .SetProperty(t => t.OrderNo, plan.Request.OrderNo)
                     .SetProperty(t => t.ActiveTopUserId, plan.Request.ActiveTopUserId)
                     .SetProperty(t => t.Modified, now));
-            if (updated == 0) return Outcome.RolledBack(NotPending("updated"));
+            if (updated == 0) return NotPending("updated");
             var old = await db.InventoryTransferLogs.AsNoTracking().Where(l => l.TransferId == historyId).ToListAsync();
             await ReleaseAsync(db, old, oldFrom, now);
             await db.InventoryTransferLogs.Where(l => l.TransferId == historyId).ExecuteDeleteAsync();
             var (logs, shortage) = await ReserveAsync(db, plan, historyId, now, time);
-            if (logs is null) return Outcome.RolledBack(shortage!);
+            if (logs is null) throw new Writes.Refusal(shortage!);
             db.InventoryTransferLogs.AddRange(logs);
             await db.SaveChangesAsync(ct);
-            return Outcome.Committed(Blaze.Ok((await LoadAsync(db, caller, historyId))!));
+            return Blaze.Ok((await LoadAsync(db, caller, historyId))!);
         }, ct);
     }
 
@@ -291,15 +291,15 @@ public static class TransfersApi
         var (employee, error) = await EmployeeAsync(request, caller, db);
         if (employee is null) return error!;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync<IResult>(async () =>
         {
             var accepted = await Visible(db, caller).Where(t => t.Id == historyId && t.Status == TransferStatus.Pending)
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(t => t.Status, TransferStatus.Accepted).SetProperty(t => t.AcceptByEmployeeId, employee)
                     .SetProperty(t => t.AcceptedDate, now).SetProperty(t => t.Processing, true).SetProperty(t => t.Modified, now), ct);
-            if (accepted == 0) return Outcome.RolledBack(NotPending("accepted"));
+            if (accepted == 0) return NotPending("accepted");
             await WebhookOutbox.AddTransferAsync(db, WebhookEventTypes.TransferAccepted, historyId, time, ct);
-            return Outcome.Committed(Blaze.Ok((await LoadAsync(db, caller, historyId))!));
+            return Blaze.Ok((await LoadAsync(db, caller, historyId))!);
         }, ct);
     }
 
@@ -309,18 +309,18 @@ public static class TransfersApi
         var (employee, error) = await EmployeeAsync(request, caller, db);
         if (employee is null) return error!;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return await db.InWriteTransactionAsync(async db =>
+        return await db.WriteAsync<IResult>(async () =>
         {
             var declined = await Visible(db, caller).Where(t => t.Id == historyId && t.Status == TransferStatus.Pending)
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(t => t.Status, TransferStatus.Declined).SetProperty(t => t.DeclineByEmployeeId, employee)
                     .SetProperty(t => t.DeclinedDate, now).SetProperty(t => t.Modified, now), ct);
-            if (declined == 0) return Outcome.RolledBack(NotPending("declined"));
+            if (declined == 0) return NotPending("declined");
             var fromInventory = await db.InventoryTransfers.Where(t => t.Id == historyId).Select(t => t.FromInventoryId).SingleAsync(ct);
             var logs = await db.InventoryTransferLogs.AsNoTracking().Where(l => l.TransferId == historyId).ToListAsync(ct);
             await ReleaseAsync(db, logs, fromInventory, now);
             await WebhookOutbox.AddTransferAsync(db, WebhookEventTypes.TransferDeclined, historyId, time, ct);
-            return Outcome.Committed(Blaze.Ok((await LoadAsync(db, caller, historyId))!));
+            return Blaze.Ok((await LoadAsync(db, caller, historyId))!);
         }, ct);
     }
 

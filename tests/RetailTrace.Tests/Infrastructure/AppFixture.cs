@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using RetailTrace.Data;
 
 namespace RetailTrace.Tests.Infrastructure;
@@ -53,10 +54,20 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("Webhooks:PollSeconds", "0");
         builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
         foreach (var (key, value) in ExtraSettings()) builder.UseSetting(key, value);
+        // Logs go to the run's scan only: written to the console, every request's line would cost the suite time.
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(RunLog.Provider));
     }
 
     /// <summary>Settings a derived fixture adds (e.g. object store location).</summary>
     protected virtual IEnumerable<(string Key, string Value)> ExtraSettings() => [];
+
+    /// <summary>A second host over the same database with configuration of its own (settings, services, log
+    /// capture); skips the calling test when this provider is unavailable.</summary>
+    public WebApplicationFactory<Program> Derive(Action<IWebHostBuilder> configure)
+    {
+        if (_unavailable is not null) Assert.Skip(_unavailable);
+        return WithWebHostBuilder(configure);
+    }
 
     /// <summary>An HTTP client for the app; skips the calling test when this provider is unavailable.</summary>
     public HttpClient Client()
@@ -129,6 +140,14 @@ public static class Http
     {
         var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost") });
         foreach (var header in authenticatedAs.DefaultRequestHeaders) client.DefaultRequestHeaders.TryAddWithoutValidation(header.Key, header.Value);
+        return client;
+    }
+
+    /// <summary>A client of <paramref name="factory"/> (a derived host) with the admin token.</summary>
+    public static HttpClient AdminClientOf(this WebApplicationFactory<Program> factory)
+    {
+        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost") });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFixture.AdminToken);
         return client;
     }
 

@@ -7,9 +7,10 @@ namespace RetailTrace.Tests.Infrastructure;
 
 /// <summary>
 /// The PostgreSQL server the suite runs against: <c>RETAILTRACE_TEST_POSTGRES</c> (a connection
-/// string) when set; otherwise a throwaway cluster started from the installed server binaries on a
-/// free loopback port and removed at exit; otherwise unavailable, with the reason (tests then skip,
-/// or fail when <c>RETAILTRACE_REQUIRE_POSTGRES=1</c>, as in CI).
+/// string) when set; otherwise a throwaway cluster started from the installed server binaries (the newest
+/// <c>/usr/lib/postgresql/*/bin</c>, or <c>RETAILTRACE_POSTGRES_BIN</c>) on a free loopback port and removed
+/// at exit; otherwise unavailable, with the reason (tests then skip, or fail when
+/// <c>RETAILTRACE_REQUIRE_POSTGRES=1</c>, as in CI).
 /// </summary>
 public static class PostgresServer
 {
@@ -50,11 +51,13 @@ public static class PostgresServer
         var given = Environment.GetEnvironmentVariable("RETAILTRACE_TEST_POSTGRES");
         if (!string.IsNullOrWhiteSpace(given)) return (given, null);
 
-        var bin = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
-                .Where(d => File.Exists(Path.Combine(d, "initdb"))).OrderDescending().FirstOrDefault()
-            : null;
-        if (bin is null) return (null, "PostgreSQL is not available: set RETAILTRACE_TEST_POSTGRES or install the server (initdb/pg_ctl under /usr/lib/postgresql/*/bin).");
+        var bin = Environment.GetEnvironmentVariable("RETAILTRACE_POSTGRES_BIN") is { Length: > 0 } chosen ? chosen
+            : Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(HasServer).OrderDescending().FirstOrDefault()
+                : null;
+        if (bin is null || !HasServer(bin))
+            return (null, "PostgreSQL is not available: set RETAILTRACE_TEST_POSTGRES to a connection string, or install the server " +
+                          $"(apt-get install postgresql; initdb and pg_ctl are looked for in {bin ?? "/usr/lib/postgresql/*/bin"}, or RETAILTRACE_POSTGRES_BIN).");
 
         var dir = Path.Combine(Path.GetTempPath(), "rt-pg-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
@@ -76,6 +79,8 @@ public static class PostgresServer
         };
         return ($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50", null);
     }
+
+    private static bool HasServer(string bin) => File.Exists(Path.Combine(bin, "initdb")) && File.Exists(Path.Combine(bin, "pg_ctl"));
 
     private static int FreePort()
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -12,15 +13,21 @@ namespace RetailTrace.Tests.Infrastructure;
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Dictionary<string, string> _environment;
+    private readonly string[] _arguments;
+    private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
     public string BaseUrl { get; }
     public DatabaseProvider Provider { get; }
     public string ConnectionString { get; }
 
-    private ServerProcess(Dictionary<string, string> environment, int port, DatabaseProvider provider, string connectionString)
+    /// <summary>Every line the process wrote to stdout and stderr, in order, across its starts.</summary>
+    public IReadOnlyCollection<string> Output => _output;
+
+    private ServerProcess(Dictionary<string, string> environment, string[] arguments, int port, DatabaseProvider provider, string connectionString)
     {
         _environment = environment;
+        _arguments = arguments;
         BaseUrl = $"http://127.0.0.1:{port}";
         Provider = provider;
         ConnectionString = connectionString;
@@ -36,8 +43,10 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>A fresh database of the provider (skipping the test when PostgreSQL is unavailable) and a started server on it;
-    /// with <paramref name="connectionString"/>, a further server on that database (multi-process tests).</summary>
-    public static async Task<ServerProcess> StartAsync(DatabaseProvider provider, IDictionary<string, string>? settings = null, string? connectionString = null)
+    /// with <paramref name="connectionString"/>, a further server on that database (multi-process tests).
+    /// <paramref name="arguments"/> go before <c>--urls</c> (e.g. the <c>demo</c> command).</summary>
+    public static async Task<ServerProcess> StartAsync(DatabaseProvider provider, IDictionary<string, string>? settings = null,
+        string? connectionString = null, string[]? arguments = null)
     {
         connectionString ??= provider == DatabaseProvider.Postgres
             ? await PostgresServer.NewDatabaseOrSkipAsync()
@@ -53,14 +62,14 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k.Replace(":", "__")] = v;
-        var server = new ServerProcess(env, FreePort(), provider, connectionString);
+        var server = new ServerProcess(env, arguments ?? [], FreePort(), provider, connectionString);
         await server.StartAsync();
         return server;
     }
 
     public async Task StartAsync()
     {
-        var psi = new ProcessStartInfo("dotnet", $"\"{ServerDll()}\" --urls {BaseUrl}")
+        var psi = new ProcessStartInfo("dotnet", [ServerDll(), .. _arguments, "--urls", BaseUrl])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -68,8 +77,8 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         foreach (var (k, v) in _environment) psi.Environment[k] = v;
         _process = Process.Start(psi)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -88,6 +97,18 @@ public sealed class ServerProcess : IAsyncDisposable
             await Task.Delay(100);
         }
         throw new TimeoutException("Server did not become ready within 60 s.");
+    }
+
+    /// <summary>Waits (up to 30 s) for an output line that satisfies <paramref name="match"/>.</summary>
+    public async Task<string> WaitForOutputAsync(Func<string, bool> match)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_output.FirstOrDefault(match) is { } line) return line;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("No such output line within 30 s:\n" + string.Join("\n", _output));
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing — a crash.</summary>
@@ -109,7 +130,7 @@ public sealed class ServerProcess : IAsyncDisposable
         _process?.Dispose();
     }
 
-    private static string ServerDll()
+    public static string ServerDll()
     {
         // The test binary sits in tests/RetailTrace.Tests/bin/<Configuration>/net10.0/; the server in src/RetailTrace/bin/<same>.
         var testBin = new DirectoryInfo(AppContext.BaseDirectory);

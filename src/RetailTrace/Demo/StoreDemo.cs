@@ -1,13 +1,20 @@
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
+using RetailTrace.Store;
 
-namespace RetailTrace.Store;
+namespace RetailTrace.Demo;
 
-/// <summary>Demo stock for the store API: two products, three batches, stock in the demo shop's two rooms (seeded once per database).</summary>
+/// <summary>
+/// Demo stock for the store API (seeded once per database: two products, three batches, stock in the demo shop's two
+/// rooms) and its curl examples. The transfer example moves 5 units of the first product out of whichever room holds
+/// more of it that is not reserved, so accepted transfers go back and forth and the example never runs out of stock.
+/// </summary>
 public static class StoreDemo
 {
-    public static async Task<IEnumerable<string>> SeedAsync(AppDb db, TimeProvider time, string baseUrl, Demo.World world, Demo.Credentials creds)
+    private const int TransferUnits = 5;
+
+    public static async Task<IEnumerable<string>> StartAsync(AppDb db, TimeProvider time, DemoWorld world, DemoWorld.Credentials creds, string baseUrl)
     {
         var shop = world.Shop;
         var first = await db.ProductBatches.AsNoTracking().Where(b => b.ShopId == shop.Id).OrderBy(b => b.Created).ThenBy(b => b.Id)
@@ -38,7 +45,7 @@ public static class StoreDemo
             var b1 = Batch(gummies, "LOT-B1", now - 10 * day, "RECEIVED");
             var stock = new[] { Stock(g1, world.Front, 12_000), Stock(g1, world.Vault, 40_000), Stock(g2, world.Vault, 60_000), Stock(b1, world.Front, 25_000) };
             foreach (var b in new[] { g1, g2, b1 }) b.Quantity = stock.Where(q => q.BatchId == b.Id).Sum(q => q.Quantity);
-            await db.WriteAsync(async db =>
+            await db.WriteAsync(async () =>
             {
                 db.AddRange(gelato, gummies);
                 await ProductBatch.AddAsync(db, [g1, g2, b1], CancellationToken.None);
@@ -48,13 +55,22 @@ public static class StoreDemo
             first = new { g1.Id, g1.ProductId };
         }
 
+        var productId = first.ProductId;
+        var available = await db.BatchQuantities.AsNoTracking()
+            .Where(q => q.ShopId == shop.Id && q.ProductId == productId)
+            .GroupBy(q => q.InventoryId).Select(g => new { Room = g.Key, Free = g.Sum(q => q.Quantity - q.Committed) })
+            .ToDictionaryAsync(x => x.Room, x => x.Free);
+        var (from, to) = available.GetValueOrDefault(world.Vault.Id) >= available.GetValueOrDefault(world.Front.Id)
+            ? (world.Vault, world.Front) : (world.Front, world.Vault);
+
         var auth = $"-H 'partner_key: {creds.PartnerKey}' -H 'Authorization: {creds.DeveloperKey}'";
         var store = $"{baseUrl}/api/v1/partner/store/batches";
         return
         [
+            $"# Store API ({shop.Name}): batches, quantities, a transfer from {from.Name} to {to.Name} applied by the worker",
             $"curl -s {auth} '{store}?limit=10'",
             $"curl -s {auth} '{store}/quantities?inventoryId={world.Vault.Id}'",
-            $"TRANSFER=$(curl -s {auth} -H 'Content-Type: application/json' -X POST {store}/transferInventory -d '{{\"fromInventoryId\":\"{world.Vault.Id}\",\"toInventoryId\":\"{world.Front.Id}\",\"currentEmployeeId\":\"{world.Employee.Id}\",\"transferLogs\":[{{\"productId\":\"{first.ProductId}\",\"transferAmount\":5}}]}}' | sed 's/^{{\"id\":\"\\([0-9a-f]*\\)\".*/\\1/')",
+            $"TRANSFER=$(curl -s {auth} -H 'Content-Type: application/json' -X POST {store}/transferInventory -d '{{\"fromInventoryId\":\"{from.Id}\",\"toInventoryId\":\"{to.Id}\",\"currentEmployeeId\":\"{world.Employee.Id}\",\"transferLogs\":[{{\"productId\":\"{productId}\",\"transferAmount\":{TransferUnits}}}]}}' | sed 's/^{{\"id\":\"\\([0-9a-f]*\\)\".*/\\1/')",
             $"curl -s {auth} -H 'Content-Type: application/json' -X POST {store}/transferInventory/$TRANSFER/accept -d '{{\"currentEmployeeId\":\"{world.Employee.Id}\"}}'",
             $"curl -s {auth} {store}/transferInventory/$TRANSFER   # completeTransfer:true once the worker ran (a few seconds)",
         ];

@@ -5,7 +5,11 @@ using static RetailTrace.Tests.Dispensary.DispensaryKit;
 
 namespace RetailTrace.Tests.Dispensary;
 
-/// <summary>Truly parallel requests against the app on Kestrel (see <see cref="LiveServer"/>).</summary>
+/// <summary>
+/// Truly parallel requests against the app on Kestrel (see <see cref="LiveServer"/>). PostgreSQL proves these
+/// races: its transactions run side by side, and only the unique keys and the write path's conflict checks
+/// (Writes) keep the outcomes right. SQLite runs one write at a time, so there the tests check the outcomes only.
+/// </summary>
 public abstract class ConcurrencyTests(AppFixture app)
 {
     private const string AlreadyProcessed = """{"message":"This transaction has already been processed."}""";

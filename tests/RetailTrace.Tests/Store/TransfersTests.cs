@@ -327,6 +327,7 @@ public abstract class TransfersTests(AppFixture app)
     [Fact]
     public async Task Parallel_creates_never_over_commit_a_batch()
     {
+        // PostgreSQL proves the race (its transactions interleave); SQLite runs one write at a time.
         var s = await app.NewStoreAsync();
         var (product, batch) = await app.StockAsync(s, 10);
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => s.Client.PostJsonAsync(Transfers,
@@ -342,6 +343,7 @@ public abstract class TransfersTests(AppFixture app)
     [Fact]
     public async Task Concurrent_accept_and_decline_have_exactly_one_winner()
     {
+        // PostgreSQL proves the race (its transactions interleave); SQLite runs one write at a time.
         var s = await app.NewStoreAsync();
         var (product, batch) = await app.StockAsync(s, 100);
         for (var round = 0; round < 4; round++)

@@ -8,6 +8,7 @@ using RetailTrace.Data;
 using RetailTrace.BrandApi;
 using RetailTrace.Dispensaries;
 using RetailTrace.Exports;
+using RetailTrace.OperatorConsole;
 using RetailTrace.Store;
 using RetailTrace.Webhooks;
 
@@ -41,6 +42,7 @@ public partial class Program
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddRetailTraceOpenApi();
+        builder.Services.AddConsole(builder.Configuration);
 
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, LucidAuthHandler>(LucidAuthHandler.SchemeName, null)
@@ -85,6 +87,7 @@ public partial class Program
         app.MapBrandApi();
         app.MapStore();
         app.MapWebhooks();
+        app.MapConsole();
 
         // Unknown paths under an API prefix answer in that family's 404 shape.
         app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();

@@ -1,3 +1,5 @@
+using RetailTrace.Data;
+
 namespace RetailTrace.Admin;
 
 /// <summary>Shared bits of the operator API: its route group and ProblemDetails validation.</summary>
@@ -19,6 +21,8 @@ public static class Admin
         {
             if (string.IsNullOrWhiteSpace(value)) _errors.TryAdd(field, ["This field is required."]);
             else if (value.Length > maxLength) _errors.TryAdd(field, [$"At most {maxLength} characters."]);
+            // A name is one line of text; PostgreSQL also refuses NUL in text, which would otherwise fail the write.
+            else if (value.Any(char.IsControl)) _errors.TryAdd(field, ["Control characters (such as line breaks or NUL) are not allowed."]);
             return this;
         }
 
@@ -30,7 +34,37 @@ public static class Admin
 
         public bool Any => _errors.Count > 0;
 
+        /// <summary>The message of each invalid field, under the admin API's (snake_case) field name.</summary>
+        public IReadOnlyDictionary<string, string[]> Fields => _errors;
+
         public IResult Result() => TypedResults.ValidationProblem(_errors);
+    }
+
+    /// <summary>
+    /// What a provisioning write (<see cref="LucidProvisioning"/>, <see cref="StoreProvisioning"/>) answers: the row it
+    /// made or changed, or the field errors that refused it, or the name of the thing it addressed that does not exist.
+    /// </summary>
+    public sealed record Provisioned<T>(T? Value, Errors? Invalid = null, string? Missing = null) where T : class
+    {
+        public static Provisioned<T> Done(T value) => new(value);
+        public static Provisioned<T> Refused(Errors errors) => new(null, errors);
+        public static Provisioned<T> NotFound(string what) => new(null, null, what);
+
+        /// <summary>The admin API's answer: <paramref name="ok"/> of the row, a validation problem, or a 404 problem.</summary>
+        public IResult ToResult(Func<T, IResult> ok) =>
+            Missing is not null ? Admin.NotFound(Missing) : Invalid is not null ? Invalid.Result() : ok(Value!);
+    }
+
+    /// <summary>Renames the row <paramref name="key"/> of <typeparamref name="T"/> under the name rule of its create, in the caller's write.</summary>
+    public static async Task<Provisioned<T>> RenameAsync<T>(AppDb db, object? key, string? name, string what, Action<T, string> rename, CancellationToken ct)
+        where T : class
+    {
+        if (key is null || await db.Set<T>().FindAsync([key], ct) is not { } row) return Provisioned<T>.NotFound(what);
+        var errors = new Errors().Require("name", name);
+        if (errors.Any) return Provisioned<T>.Refused(errors);
+        rename(row, name!.Trim());
+        await db.SaveChangesAsync(ct);
+        return Provisioned<T>.Done(row);
     }
 
     public static IResult NotFound(string what) => TypedResults.Problem(statusCode: 404, title: "Not Found", detail: $"{what} not found.");

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 
 namespace RetailTrace.Common;
 
-public enum ApiFamily { Drf, Blaze, Problem }
+public enum ApiFamily { Drf, Blaze, Problem, Console }
 
 /// <summary>
 /// Errors produced outside handlers (unknown route, wrong method, body too large, unhandled
@@ -22,6 +22,7 @@ public static class ApiErrors
     public static ApiFamily FamilyOf(PathString path) =>
         path.StartsWithSegments("/api/v1.2") || path.StartsWithSegments("/api/v1.5") || path.StartsWithSegments("/api/v1/collections") ? ApiFamily.Drf
         : path.StartsWithSegments("/api/v1/partner/store") ? ApiFamily.Blaze
+        : path.StartsWithSegments(OperatorConsole.ConsoleErrors.BasePath) ? ApiFamily.Console
         : ApiFamily.Problem;
 
     public static IResult For(HttpContext context, int status)
@@ -50,6 +51,7 @@ public static class ApiErrors
                 >= 500 => "An internal error occurred.",
                 _ => "Bad request.",
             }),
+            ApiFamily.Console => OperatorConsole.ConsoleErrors.Page(status),
             _ => Results.Problem(statusCode: status),
         };
     }

@@ -43,6 +43,8 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options), IDataP
     public DbSet<InventoryTransferLog> InventoryTransferLogs => Set<InventoryTransferLog>();
     public DbSet<TransferCounter> TransferCounters => Set<TransferCounter>();
     public DbSet<ExportRun> ExportRuns => Set<ExportRun>();
+    public DbSet<ConsoleSession> ConsoleSessions => Set<ConsoleSession>();
+    public DbSet<ConsoleAuditEntry> ConsoleAuditLog => Set<ConsoleAuditEntry>();
 
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
     public DbSet<WebhookOutboxEvent> WebhookOutbox => Set<WebhookOutboxEvent>();
@@ -71,6 +73,7 @@ public class AppDb(DbContextOptions<AppDb> options) : DbContext(options), IDataP
         StoreModel.Configure(b);
         ExportsModel.Configure(b);
         WebhooksModel.Configure(b);
+        ConsoleModel.Configure(b);
         ApplySnakeCaseNames(b);
         if (IsSqlite) UtcOnRead(b);
     }

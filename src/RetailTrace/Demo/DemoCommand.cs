@@ -63,6 +63,7 @@ public static class DemoCommand
         Database:      {{database}}
         Export files:  {{exports}}
         Admin token:   {{adminToken}}
+        Console:       {{baseUrl}}/console/   (sign in with any name and the admin token)
 
         Credentials are new on every start; those printed by earlier starts are revoked (the admin token is
         new on every start unless Admin:Token is set).

@@ -36,6 +36,9 @@ public sealed class ExportScheduler(
     private readonly ConcurrentDictionary<Guid, Task> _started = new();
     private readonly CancellationTokenSource _stopping = new();
 
+    /// <summary>The hosted loop's last scheduling pass in this process (null before the first, or when the loop is off).</summary>
+    public BackgroundPass? LastPass { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (settings.PollInterval <= TimeSpan.Zero) return;
@@ -44,9 +47,13 @@ public sealed class ExportScheduler(
         {
             do
             {
-                try { await RunDueAsync(stoppingToken); }
-                catch (Exception ex) when (Database.IsUnavailable(ex)) { outage.Report(ex); }
-                catch (Exception ex) when (ex is not OperationCanceledException) { log.LogError(ex, "Package UID export scheduling pass failed."); }
+                try { LastPass = BackgroundPass.Succeeded(time, await RunDueAsync(stoppingToken)); }
+                catch (Exception ex) when (Database.IsUnavailable(ex)) { LastPass = BackgroundPass.Failure(time); outage.Report(ex); }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LastPass = BackgroundPass.Failure(time);
+                    log.LogError(ex, "Package UID export scheduling pass failed.");
+                }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }

@@ -19,6 +19,9 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
 {
     private const int BatchSize = 100;
 
+    /// <summary>The hosted loop's last poll in this process (null before the first, or when the worker is off).</summary>
+    public BackgroundPass? LastPass { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!config.GetValue("Store:TransferWorker:Enabled", true)) return;
@@ -26,9 +29,13 @@ public sealed class TransferWorker(IServiceScopeFactory scopes, TimeProvider tim
         using var timer = new PeriodicTimer(interval, time);
         do
         {
-            try { await ProcessPendingAsync(stoppingToken); }
-            catch (Exception ex) when (Database.IsUnavailable(ex)) { outage.Report(ex); }
-            catch (Exception ex) when (ex is not OperationCanceledException) { log.LogError(ex, "Transfer processing failed; retrying on the next poll."); }
+            try { LastPass = BackgroundPass.Succeeded(time, await ProcessPendingAsync(stoppingToken)); }
+            catch (Exception ex) when (Database.IsUnavailable(ex)) { LastPass = BackgroundPass.Failure(time); outage.Report(ex); }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LastPass = BackgroundPass.Failure(time);
+                log.LogError(ex, "Transfer processing failed; retrying on the next poll.");
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }

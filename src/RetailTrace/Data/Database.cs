@@ -84,6 +84,23 @@ public static class Database
         bool Given(string key) => given.ContainsKey(key) || given.ContainsKey(key.Replace(" ", ""));
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> while no other server process on this database runs work under the same
+    /// <paramref name="lockKey"/>: PostgreSQL holds a transaction-level advisory lock meanwhile. SQLite takes no
+    /// lock (servers on one file that start at the very same moment are not covered; see docs/DECISIONS.md).
+    /// </summary>
+    public static Task ExclusivelyAsync(this AppDb db, long lockKey, Func<Task> work, CancellationToken ct)
+    {
+        if (db.IsSqlite) return work();
+        return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({lockKey})", ct);
+            await work();
+            await transaction.CommitAsync(ct);
+        }, ct);
+    }
+
     public static IServiceCollection AddRetailTraceDatabase(this IServiceCollection services, IConfiguration config)
     {
         var provider = Provider(config);

@@ -64,25 +64,40 @@ public static class WebhookEndpointStore
     /// messages due now, each with a fresh retry schedule; messages are kept while it is disabled.
     /// </summary>
     public static Task<WebhookEndpoint?> UpdateAsync(AppDb db, string id, IReadOnlyCollection<string>? owners, EndpointInput input, TimeProvider time, CancellationToken ct) =>
-        db.WriteAsync(async () =>
+        db.WriteAsync(() => ApplyAsync(db, id, owners, input, time, ct), ct);
+
+    /// <summary><see cref="UpdateAsync"/> inside the caller's write (the console records its audit entry in the same transaction).</summary>
+    public static async Task<WebhookEndpoint?> ApplyAsync(AppDb db, string id, IReadOnlyCollection<string>? owners, EndpointInput input, TimeProvider time, CancellationToken ct)
+    {
+        var endpoint = await Owned(db, owners).FirstOrDefaultAsync(e => e.Id == id, ct);
+        if (endpoint is null) return null;
+        var now = Now(time);
+        if (input.Url is { } url) endpoint.Url = url;
+        if (input.Events is { } events) endpoint.Events = events.Distinct().ToList();
+        if (input.Description is { } description) endpoint.Description = description;
+        if (input.Enabled is { } enabled && enabled != endpoint.Enabled)
         {
-            var endpoint = await Owned(db, owners).FirstOrDefaultAsync(e => e.Id == id, ct);
-            if (endpoint is null) return null;
-            var now = Now(time);
-            if (input.Url is { } url) endpoint.Url = url;
-            if (input.Events is { } events) endpoint.Events = events.Distinct().ToList();
-            if (input.Description is { } description) endpoint.Description = description;
-            if (input.Enabled is { } enabled && enabled != endpoint.Enabled)
-            {
-                (endpoint.Enabled, endpoint.DisabledReason, endpoint.FailingSince) = (enabled, null, null);
-                if (enabled)
-                    await db.Set<WebhookMessage>().Where(m => m.EndpointId == id && m.Status == WebhookMessageStatuses.Pending)
-                        .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, now).SetProperty(m => m.Attempts, 0), ct);
-            }
-            endpoint.UpdatedAt = now;
-            await db.SaveChangesAsync(ct);
-            return endpoint;
-        }, ct);
+            (endpoint.Enabled, endpoint.DisabledReason, endpoint.FailingSince) = (enabled, null, null);
+            if (enabled)
+                await db.Set<WebhookMessage>().Where(m => m.EndpointId == id && m.Status == WebhookMessageStatuses.Pending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, now).SetProperty(m => m.Attempts, 0), ct);
+        }
+        endpoint.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        return endpoint;
+    }
+
+    /// <summary>
+    /// Makes a message due again at once (delivered once its endpoint is enabled), under the same webhook-id and
+    /// with a fresh retry schedule, inside the caller's write; false when the endpoint has no such message.
+    /// </summary>
+    public static async Task<bool> ReplayAsync(AppDb db, string endpointId, string messageId, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return await db.Set<WebhookMessage>().Where(m => m.EndpointId == endpointId && m.MessageId == messageId)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, WebhookMessageStatuses.Pending).SetProperty(m => m.Attempts, 0)
+                .SetProperty(m => m.NextAttemptAt, now), ct) > 0;
+    }
 
     /// <summary>Deletes the endpoint with its messages and their attempts.</summary>
     public static Task<bool> DeleteAsync(AppDb db, string id, IReadOnlyCollection<string>? owners, CancellationToken ct) =>

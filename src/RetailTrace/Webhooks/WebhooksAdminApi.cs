@@ -166,15 +166,11 @@ public static class WebhooksAdminApi
 
     private static async Task<IResult> ReplayAsync(string id, string messageId, AppDb db, TimeProvider time, CancellationToken ct)
     {
-        var now = time.GetUtcNow().UtcDateTime;
-        var replayed = await db.WriteAsync(() => db.Set<WebhookMessage>().Where(m => m.EndpointId == id && m.MessageId == messageId)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, WebhookMessageStatuses.Pending).SetProperty(m => m.Attempts, 0)
-                .SetProperty(m => m.NextAttemptAt, now), ct), ct);
-        if (replayed == 0) return Admin.Admin.NotFound("Webhook message");
+        if (!await db.WriteAsync(() => WebhookEndpointStore.ReplayAsync(db, id, messageId, time, ct), ct)) return Admin.Admin.NotFound("Webhook message");
         return TypedResults.Json(await DetailAsync(db, id, messageId, ct), statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<MessageDetail?> DetailAsync(AppDb db, string endpointId, string messageId, CancellationToken ct)
+    public static async Task<MessageDetail?> DetailAsync(AppDb db, string endpointId, string messageId, CancellationToken ct)
     {
         var m = await db.Set<WebhookMessage>().AsNoTracking().FirstOrDefaultAsync(x => x.EndpointId == endpointId && x.MessageId == messageId, ct);
         if (m is null) return null;

@@ -49,22 +49,11 @@ public static class WebhooksServices
         if (Usable()) return;
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDb>();
-        if (db.IsSqlite)
+        await db.ExclusivelyAsync(KeyRingLock, () =>
         {
-            keys.CreateNewKey(time.GetUtcNow(), time.GetUtcNow().AddDays(90));
-            return;
-        }
-        await db.Database.OpenConnectionAsync(ct);
-        try
-        {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({KeyRingLock})", ct);
             if (!Usable()) keys.CreateNewKey(time.GetUtcNow(), time.GetUtcNow().AddDays(90));
-        }
-        finally
-        {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({KeyRingLock})", CancellationToken.None);
-            await db.Database.CloseConnectionAsync();
-        }
+            return Task.CompletedTask;
+        }, ct);
     }
 
     /// <summary>The tenants' endpoint APIs (v1.2, v1.5, store) and the operator's.</summary>

@@ -30,6 +30,7 @@ public partial class Program
         builder.AddRetailTraceLogging();
         configure?.Invoke(builder);
         builder.AddRetailTraceTelemetry();
+        AdminAuthHandler.EnsureStrongToken(builder.Configuration);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DatabaseOutage>();
@@ -69,9 +70,11 @@ public partial class Program
         app.UseFamilyExceptionHandler();
         app.UseFamilyStatusPages();
         app.UseBodySizeLimit();
-        app.UseRateLimiter();
+        app.UseFailedAuthenticationLimit();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization, so the limiter partitions by the identity authentication validated.
+        app.UseRateLimiter();
         app.UseIdempotencyKeys();
 
         app.MapRetailTraceDocs();

@@ -40,6 +40,7 @@ public partial class Program
         builder.Services.AddProblemDetails();
         builder.Services.AddClientRateLimits(builder.Configuration);
         builder.Services.AddStoreTransferWorker();
+        builder.Services.AddHousekeeping();
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddRetailTraceOpenApi();

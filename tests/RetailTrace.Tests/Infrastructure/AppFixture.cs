@@ -51,6 +51,8 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("RateLimit:FailedAuthPerMinute", "1000000");
         // Background transfer processing is triggered explicitly by tests (TransferWorker.ProcessPendingAsync).
         builder.UseSetting("Store:TransferWorker:Enabled", "false");
+        // Housekeeping too (Housekeeping.PurgeAsync): a host on a clock moved ahead would purge other tests' tokens.
+        builder.UseSetting("Housekeeping:PollMinutes", "0");
         // Webhook delivery is triggered explicitly too (WebhookDispatcher.RunDueAsync), to receivers on 127.0.0.1.
         builder.UseSetting("Webhooks:PollSeconds", "0");
         builder.UseSetting("Webhooks:AllowPrivateTargets", "true");

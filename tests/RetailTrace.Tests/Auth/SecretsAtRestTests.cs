@@ -79,7 +79,7 @@ public abstract class SecretsAtRestTests(AppFixture app)
         var store = app.Client();
         store.DefaultRequestHeaders.Add("partner_key", partnerKey);
         store.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", developerKey);
-        var storeHook = await Issue(store, "/api/v1/partner/store/webhookEndpoints/", new { url = Hook, events = new[] { "transfer.completed" } }, "secret");
+        var storeHook = await Issue(store, "/api/v1/partner/store/webhookEndpoints/", new { url = Hook, events = new[] { "transfer.completed" } }, "secret", 200);
         await Issue(store, $"/api/v1/partner/store/webhookEndpoints/{storeHook["id"]}/rotateSecret", new { }, "secret", 200);
 
         // An idempotent admin write without a secret is stored for its replays, as the control below shows.

@@ -21,6 +21,14 @@ public abstract class StoreRaceTests(AppFixture app)
         return (await a, await b);
     }
 
+    /// <summary>A client of the live server with the headers (credentials) of <paramref name="of"/>.</summary>
+    private static HttpClient LiveClient(LiveServer live, HttpClient of)
+    {
+        var client = live.CreateClient();
+        foreach (var header in of.DefaultRequestHeaders) client.DefaultRequestHeaders.TryAddWithoutValidation(header.Key, header.Value);
+        return client;
+    }
+
     private static async Task<(int, string)> Send(HttpClient client, HttpMethod method, string url, object body)
     {
         var (status, _, raw) = await client.SendAsync(method, url, body);
@@ -40,7 +48,7 @@ public abstract class StoreRaceTests(AppFixture app)
         var s = await app.NewStoreAsync();
         var (product, batch) = await app.StockAsync(s, Rounds);
         await using var live = new LiveServer(app);
-        var client = live.ClientAs(s.Client);
+        var client = LiveClient(live, s.Client);
         for (var round = 0; round < Rounds; round++)
         {
             var (created, t, raw) = await s.Client.PostJsonAsync(Transfers, new
@@ -73,8 +81,8 @@ public abstract class StoreRaceTests(AppFixture app)
     {
         var s = await app.NewStoreAsync();
         await using var live = new LiveServer(app);
-        var client = live.ClientAs(s.Client);
-        var admin = live.AdminClientOf();
+        var client = LiveClient(live, s.Client);
+        var admin = LiveClient(live, app.AdminClient());
         for (var round = 0; round < Rounds; round++)
         {
             var (product, batch) = await app.StockAsync(s, 10);

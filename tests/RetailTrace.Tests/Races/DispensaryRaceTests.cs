@@ -104,6 +104,36 @@ public abstract class DispensaryRaceTests(AppFixture app)
         }
         TestContext.Current.TestOutputHelper?.WriteLine($"{app.Provider}: voided after sale {voidedAfterSale}, void first {voidFirst}");
     }
+
+    [Fact]
+    public async Task A_return_racing_the_void_of_the_same_order_leaves_every_unit_back_in_inventory()
+    {
+        var (d, client, server) = await LiveAsync();
+        await using var _ = server;
+        var c = await app.MintCaseAsync(2 * Rounds);
+        await d.Client.ImportAsync(c, 0, "RV");
+        var (returnedFirst, voidFirst) = (0, 0);
+        for (var round = 0; round < Rounds; round++)
+        {
+            var (returned, kept) = (c.Parts[0].LucidIds[2 * round], c.Parts[0].LucidIds[2 * round + 1]);
+            var order = $"rv-{round}";
+            Assert.Equal(200, (await d.Client.PostAsync("/api/v1.2/transactions/complete/", Sale(order, returned, kept))).Status);
+            var (@return, @void) = await RaceAsync(
+                () => client.PostAsync("/api/v1.2/transactions/return/", Sale(order, returned)),
+                () => client.PostAsync("/api/v1.2/transactions/void/", Void(order)));
+            // The void always finds something sold (the rest, or all); a return after the void finds nothing sold.
+            Assert.True(@void == (200, "{}"), $"round {round}: void → {@void.Item1} {@void.Item2}");
+            if (@return.Item1 == 200) returnedFirst++;
+            else
+            {
+                voidFirst++;
+                Assert.Equal((400, $$$"""{"items":{"invalid":["{{{returned}}}"],"unknown":[],"valid":[]}}"""), @return);
+            }
+            Assert.Equal("in_inventory", await d.Client.StateAsync(returned));
+            Assert.Equal("in_inventory", await d.Client.StateAsync(kept));
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"{app.Provider}: return first {returnedFirst}, void first {voidFirst}");
+    }
 }
 
 public sealed class DispensaryRaceTestsOnSqlite(SqliteApp app) : DispensaryRaceTests(app), IClassFixture<SqliteApp>;

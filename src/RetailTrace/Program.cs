@@ -31,6 +31,9 @@ public partial class Program
         configure?.Invoke(builder);
         builder.AddRetailTraceTelemetry();
         AdminAuthHandler.EnsureStrongToken(builder.Configuration);
+        // Download links name the request's host when no PublicBaseUrl is set, so host filtering answers only the hosts
+        // the operator allowed; without AllowedHosts, only the loopback names.
+        if (string.IsNullOrEmpty(builder.Configuration["AllowedHosts"])) builder.Configuration["AllowedHosts"] = "localhost;127.0.0.1;[::1]";
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DatabaseOutage>();

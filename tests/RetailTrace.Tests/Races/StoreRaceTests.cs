@@ -77,6 +77,44 @@ public abstract class StoreRaceTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Accept_racing_a_replace_of_one_transfer_keeps_the_reservation_of_the_logs_that_stayed()
+    {
+        var s = await app.NewStoreAsync();
+        await using var live = new LiveServer(app);
+        var client = LiveClient(live, s.Client);
+        var (acceptedFirst, replacedFirst) = (0, 0);
+        for (var round = 0; round < Rounds; round++)
+        {
+            var (product, batch) = await app.StockAsync(s, 10);
+            object Logs(int amount) => new
+            {
+                fromInventoryId = s.FrontRoomId, toInventoryId = s.VaultId, currentEmployeeId = s.EmployeeId,
+                transferLogs = new[] { new { productId = product, fromBatchId = batch, transferAmount = amount } },
+            };
+            var (created, t, raw) = await s.Client.PostJsonAsync(Transfers, Logs(2));
+            Assert.True(created == 200, raw);
+            var id = (string)t!["id"]!;
+            var (accept, replace) = await RaceAsync(
+                () => Send(client, HttpMethod.Post, $"{Transfers}/{id}/accept", new { currentEmployeeId = s.EmployeeId }),
+                () => Send(client, HttpMethod.Put, $"{Transfers}/{id}", Logs(5)));
+            Assert.True(accept.Item1 == 200, $"round {round}: accept → {accept.Item1} {accept.Item2}");
+            // A replace after the accept is refused and the accepted logs (2) stay reserved; before it, its 5 are.
+            string expected;
+            if (replace.Item1 == 200) { replacedFirst++; expected = "5"; }
+            else
+            {
+                acceptedFirst++;
+                expected = "2";
+                Assert.Equal((400, Error("status", "Only a PENDING transfer can be updated.")), replace);
+            }
+            var (_, after, _) = await s.Client.GetJsonAsync($"{Transfers}/{id}");
+            Assert.Equal(expected, after!["transferLogs"]![0]!["transferAmount"].Json());
+            Assert.Equal(("10", expected), await QuantityAsync(s, product, s.FrontRoomId));
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"{app.Provider}: accepted first {acceptedFirst}, replaced first {replacedFirst}");
+    }
+
+    [Fact]
     public async Task A_transfer_reserving_stock_racing_a_quantity_edit_of_the_same_batch_and_room_loses_neither()
     {
         var s = await app.NewStoreAsync();

@@ -13,7 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 WORK=$(mktemp -d /tmp/rt-bench-XXXXXX)
 export LUA_DIR="$HERE/lua" POOL_DIR="$WORK/pools" THREADS WARMUP RUN_ID="r$(date +%s)"
-ADMIN_TOKEN=bench-admin-token
+ADMIN_TOKEN=bench-admin-token-Zr4Kp8Wm2Qx6Vn9Tb
 APP_PORT=5100 BASE_PORT=5101
 PIDS=()
 # WARMUP=<seconds> (default 15, 0 for none) of unmeasured load precede every measured run (a path a

@@ -9,7 +9,7 @@ RATE=${3:-40}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 WORK=$(mktemp -d /tmp/rt-soak-XXXXXX)
-ADMIN_TOKEN=soak-admin-token
+ADMIN_TOKEN=soak-admin-token-Jc3Fh7Ld1Sy5Pg8Rw
 PORT=5200 PGPORT=5434
 PIDS=()
 # shellcheck source=common.sh

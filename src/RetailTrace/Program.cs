@@ -30,6 +30,10 @@ public partial class Program
         builder.AddRetailTraceLogging();
         configure?.Invoke(builder);
         builder.AddRetailTraceTelemetry();
+        AdminAuthHandler.EnsureStrongToken(builder.Configuration);
+        // Download links name the request's host when no PublicBaseUrl is set, so host filtering answers only the hosts
+        // the operator allowed; without AllowedHosts, only the loopback names.
+        if (string.IsNullOrEmpty(builder.Configuration["AllowedHosts"])) builder.Configuration["AllowedHosts"] = "localhost;127.0.0.1;[::1]";
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DatabaseOutage>();
@@ -39,6 +43,7 @@ public partial class Program
         builder.Services.AddProblemDetails();
         builder.Services.AddClientRateLimits(builder.Configuration);
         builder.Services.AddStoreTransferWorker();
+        builder.Services.AddHousekeeping();
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddRetailTraceOpenApi();
@@ -69,9 +74,11 @@ public partial class Program
         app.UseFamilyExceptionHandler();
         app.UseFamilyStatusPages();
         app.UseBodySizeLimit();
-        app.UseRateLimiter();
+        app.UseFailedAuthenticationLimit();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization, so the limiter partitions by the identity authentication validated.
+        app.UseRateLimiter();
         app.UseIdempotencyKeys();
 
         app.MapRetailTraceDocs();

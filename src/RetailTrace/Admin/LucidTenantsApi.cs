@@ -23,6 +23,7 @@ public static class LucidTenantsApi
             .Produces<DispensaryResponse>().ProducesProblem(404);
         admin.MapPost("/oauth-clients", CreateClient).WithName("AdminCreateOAuthClient")
             .WithSummary("Create an OAuth2 client bound to one dispensary, or to a set of brands with a default; the secret is shown once")
+            .WithMetadata(new Idempotency.ShowsSecretOnce())
             .Produces<ClientResponse>(201);
         admin.MapPost("/oauth-clients/{clientId}/revoke", RevokeClient).WithName("AdminRevokeOAuthClient")
             .WithSummary("Revoke a client and every token it holds (effective within seconds)")

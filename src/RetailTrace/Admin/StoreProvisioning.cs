@@ -104,6 +104,34 @@ public static class StoreProvisioning
         return Provisioned<Partner>.Done(partner);
     }
 
+    /// <summary>Replaces a partner key by a new one (shown once); the old key is refused once the key cache lets go of it
+    /// (<see cref="Auth.LucidAuthHandler.CacheSeconds"/>). A revoked key stays revoked: create a new partner instead.</summary>
+    public static async Task<Provisioned<NewKey<Partner>>> RotatePartnerAsync(AppDb db, string id, CancellationToken ct)
+    {
+        var key = Secrets.New();
+        var hash = Secrets.Hash(key);
+        // One conditional update, so a rotation racing a revocation never brings a revoked key back.
+        if (await db.Partners.Where(p => p.Id == id && !p.Revoked).ExecuteUpdateAsync(s => s.SetProperty(p => p.KeyHash, hash), ct) == 0)
+            return await db.Partners.AnyAsync(p => p.Id == id, ct)
+                ? Provisioned<NewKey<Partner>>.Refused(new Errors().Add("id", "A revoked key cannot be rotated."))
+                : Provisioned<NewKey<Partner>>.NotFound("Partner");
+        var partner = await db.Partners.AsNoTracking().FirstAsync(p => p.Id == id, ct);
+        return Provisioned<NewKey<Partner>>.Done(new NewKey<Partner>(partner, key));
+    }
+
+    /// <summary>Replaces a shop's developer key, like <see cref="RotatePartnerAsync"/>; company and shop stay.</summary>
+    public static async Task<Provisioned<NewKey<DeveloperKey>>> RotateDeveloperKeyAsync(AppDb db, string id, CancellationToken ct)
+    {
+        var key = Secrets.New();
+        var hash = Secrets.Hash(key);
+        if (await db.DeveloperKeys.Where(k => k.Id == id && !k.Revoked).ExecuteUpdateAsync(s => s.SetProperty(k => k.KeyHash, hash), ct) == 0)
+            return await db.DeveloperKeys.AnyAsync(k => k.Id == id, ct)
+                ? Provisioned<NewKey<DeveloperKey>>.Refused(new Errors().Add("id", "A revoked key cannot be rotated."))
+                : Provisioned<NewKey<DeveloperKey>>.NotFound("Developer key");
+        var row = await db.DeveloperKeys.AsNoTracking().FirstAsync(k => k.Id == id, ct);
+        return Provisioned<NewKey<DeveloperKey>>.Done(new NewKey<DeveloperKey>(row, key));
+    }
+
     /// <summary>Revokes a shop's developer key, like <see cref="RevokePartnerAsync"/>.</summary>
     public static async Task<Provisioned<DeveloperKey>> RevokeDeveloperKeyAsync(AppDb db, string id, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using RetailTrace.Common;
 using RetailTrace.Data;
 
 namespace RetailTrace.Admin;
@@ -26,11 +27,20 @@ public static class StoreTenantsApi
         admin.MapPost("/inventories", CreateInventory).WithName("AdminCreateInventory").WithSummary("Create an inventory room in a shop").Produces<InventoryResponse>(201);
         admin.MapPatch("/inventories/{id}", RenameInventory).WithName("AdminRenameInventory").WithSummary("Rename an inventory room").Produces<InventoryResponse>().ProducesProblem(404);
         admin.MapPost("/employees", CreateEmployee).WithName("AdminCreateEmployee").WithSummary("Create an employee of a company").Produces<EmployeeResponse>(201);
-        admin.MapPost("/partners", CreatePartner).WithName("AdminCreatePartner").WithSummary("Create a partner; the partner key is shown once").Produces<PartnerResponse>(201);
+        // Answers that show a key once refuse Idempotency-Key (400): a stored answer would keep the key in clear.
+        admin.MapPost("/partners", CreatePartner).WithName("AdminCreatePartner").WithSummary("Create a partner; the partner key is shown once")
+            .WithMetadata(new Idempotency.ShowsSecretOnce()).Produces<PartnerResponse>(201);
+        admin.MapPost("/partners/{id}/rotate", RotatePartner).WithName("AdminRotatePartnerKey")
+            .WithSummary("Replace a partner key by a new one, shown once; the old key is refused within seconds")
+            .WithMetadata(new Idempotency.ShowsSecretOnce()).Produces<PartnerResponse>().ProducesProblem(404);
         admin.MapPost("/partners/{id}/revoke", RevokePartner).WithName("AdminRevokePartner")
             .WithSummary("Revoke a partner key (effective within seconds)").Produces(204).ProducesProblem(404);
         admin.MapPost("/developer-keys", CreateDeveloperKey).WithName("AdminCreateDeveloperKey")
-            .WithSummary("Create a shop's developer key (fixes company and shop); shown once").Produces<DeveloperKeyResponse>(201);
+            .WithSummary("Create a shop's developer key (fixes company and shop); shown once")
+            .WithMetadata(new Idempotency.ShowsSecretOnce()).Produces<DeveloperKeyResponse>(201);
+        admin.MapPost("/developer-keys/{id}/rotate", RotateDeveloperKey).WithName("AdminRotateDeveloperKey")
+            .WithSummary("Replace a shop's developer key by a new one, shown once; the old key is refused within seconds")
+            .WithMetadata(new Idempotency.ShowsSecretOnce()).Produces<DeveloperKeyResponse>().ProducesProblem(404);
         admin.MapPost("/developer-keys/{id}/revoke", RevokeDeveloperKey).WithName("AdminRevokeDeveloperKey")
             .WithSummary("Revoke a shop's developer key (effective within seconds)").Produces(204).ProducesProblem(404);
         return admin;
@@ -72,6 +82,14 @@ public static class StoreTenantsApi
     private static async Task<IResult> CreateDeveloperKey(DeveloperKeyRequest body, AppDb db, TimeProvider time, CancellationToken ct) =>
         (await db.WriteAsync(() => StoreProvisioning.CreateDeveloperKeyAsync(db, body, time, ct), ct)).ToResult(k =>
             TypedResults.Created($"/admin/v1/developer-keys/{k.Row.Id}", new DeveloperKeyResponse(k.Row.Id, k.Row.CompanyId, k.Row.ShopId, k.Key)));
+
+    private static async Task<IResult> RotatePartner(string id, AppDb db, CancellationToken ct) =>
+        (await db.WriteAsync(() => StoreProvisioning.RotatePartnerAsync(db, id, ct), ct)).ToResult(p =>
+            TypedResults.Ok(new PartnerResponse(p.Row.Id, p.Row.Name, p.Key)));
+
+    private static async Task<IResult> RotateDeveloperKey(string id, AppDb db, CancellationToken ct) =>
+        (await db.WriteAsync(() => StoreProvisioning.RotateDeveloperKeyAsync(db, id, ct), ct)).ToResult(k =>
+            TypedResults.Ok(new DeveloperKeyResponse(k.Row.Id, k.Row.CompanyId, k.Row.ShopId, k.Key)));
 
     private static async Task<IResult> RevokeDeveloperKey(string id, AppDb db, CancellationToken ct) =>
         (await db.WriteAsync(() => StoreProvisioning.RevokeDeveloperKeyAsync(db, id, ct), ct)).ToResult(_ => TypedResults.NoContent());

@@ -15,6 +15,23 @@ public sealed class AdminAuthHandler(
     public const string SchemeName = "Admin";
     public const string Policy = "Admin";
 
+    public const int MinimumTokenLength = 32;
+    public const int MinimumDistinctCharacters = 10;
+
+    /// <summary>
+    /// Refuses to start with an admin token that could be guessed: fewer than <see cref="MinimumTokenLength"/> characters
+    /// or fewer than <see cref="MinimumDistinctCharacters"/> distinct ones (<c>aaaa…</c>, <c>0101…</c>). No token is
+    /// fine: the admin API and console are then off. <c>openssl rand -base64 32</c> makes a good one; the demo makes its own.
+    /// </summary>
+    public static void EnsureStrongToken(IConfiguration config)
+    {
+        var token = config["Admin:Token"];
+        if (string.IsNullOrEmpty(token)) return;
+        if (token.Length < MinimumTokenLength || token.Distinct().Count() < MinimumDistinctCharacters)
+            throw new InvalidOperationException(
+                $"Admin:Token is too weak: use at least {MinimumTokenLength} characters with at least {MinimumDistinctCharacters} different ones (e.g. the output of `openssl rand -base64 32`).");
+    }
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var expected = config["Admin:Token"];
@@ -22,7 +39,11 @@ public sealed class AdminAuthHandler(
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return Task.FromResult(AuthenticateResult.Fail("An admin bearer token is required."));
-        if (!TokenMatches(expected, header[7..].Trim())) return Task.FromResult(AuthenticateResult.Fail("Invalid admin token."));
+        if (!TokenMatches(expected, header[7..].Trim()))
+        {
+            Logger.LogWarning("Failed admin authentication from {Address}", Common.RateLimits.AddressOf(Context));
+            return Task.FromResult(AuthenticateResult.Fail("Invalid admin token."));
+        }
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, "admin")], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }

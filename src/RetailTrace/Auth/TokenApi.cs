@@ -20,7 +20,7 @@ public static class TokenApi
             .WithName("IssueToken")
             .WithTags("Auth")
             .WithSummary("Exchange OAuth2 client credentials for a bearer token")
-            .WithDescription("Form-encoded grant_type=client_credentials with client_id/client_secret in the body or HTTP Basic. Tokens last 36000 s.")
+            .WithDescription("Form-encoded grant_type=client_credentials with client_id/client_secret in the body or HTTP Basic. Tokens last 36000 s. Repeated wrong secrets lock the client id out for a while (429 with Retry-After), even with the right secret.")
             // Documented by hand: declaring the form with Accepts<T> would make routing answer 415 in
             // the problem shape instead of the OAuth2 error body for other content types.
             .AddOpenApiOperationTransformer((operation, _, _) =>
@@ -31,6 +31,7 @@ public static class TokenApi
             .Produces<TokenResponse>()
             .Produces<OAuthError>(400)
             .Produces<OAuthError>(401)
+            .ProducesProblem(429)
             .DisableAntiforgery();
         return app;
     }
@@ -57,7 +58,7 @@ public static class TokenApi
         },
     };
 
-    private static async Task<IResult> IssueToken(HttpRequest request, AppDb db, TimeProvider time)
+    private static async Task<IResult> IssueToken(HttpRequest request, AppDb db, TimeProvider time, ClientLockouts lockouts, ILoggerFactory logs)
     {
         if (!request.HasFormContentType) return Error(400, "invalid_request", "Use application/x-www-form-urlencoded.");
         var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
@@ -67,9 +68,18 @@ public static class TokenApi
 
         var (clientId, secret) = FromBasic(request) ?? (form["client_id"].ToString(), form["client_secret"].ToString());
         if (clientId.Length == 0 || secret.Length == 0) return Error(401, "invalid_client");
+        if (lockouts.LockedFor(clientId) is { } locked) return new RateLimits.Throttled(locked);
 
         var client = await db.OAuthClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId && !c.Revoked);
-        if (client is null || !Secrets.Matches(secret, client.SecretHash)) return Error(401, "invalid_client");
+        if (client is null || !Secrets.Matches(secret, client.SecretHash))
+        {
+            lockouts.Failed(clientId);
+            // The client id as sent (bounded), never the secret.
+            logs.CreateLogger(typeof(TokenApi)).LogWarning("Failed sign-in at /o/token/ for client id {ClientId} from {Address}",
+                clientId.Length > 100 ? clientId[..100] : clientId, RateLimits.AddressOf(request.HttpContext));
+            return Error(401, "invalid_client");
+        }
+        lockouts.Succeeded(clientId);
 
         var token = Secrets.New();
         var now = time.GetUtcNow().UtcDateTime;

@@ -10,7 +10,9 @@ namespace RetailTrace.Common;
 /// response is stored and replayed to retries with the same key and body; the same key with a
 /// different body is refused with 422; a retry while the first is still running gets 409.
 /// The unique (scope, key) index decides the race, so two concurrent first attempts run once.
-/// Server errors are not stored, so a retry after a 5xx runs again.
+/// Server errors are not stored, so a retry after a 5xx runs again. Records are deleted 24 h after the first request
+/// (<see cref="Data.Housekeeping"/>). Endpoints whose answer shows a secret (<see cref="ShowsSecretOnce"/>) refuse the
+/// header with 400, so no stored answer holds a secret.
 /// </summary>
 public static class Idempotency
 {

@@ -141,6 +141,7 @@ public static class TenantModel
         {
             e.Property(x => x.TokenHash).HasMaxLength(64);
             e.HasIndex(x => x.TokenHash).IsUnique();
+            e.HasIndex(x => x.ExpiresAt);
             e.HasOne<OAuthClient>().WithMany().HasForeignKey(x => x.OAuthClientId);
         });
         b.Entity<Company>(e => { e.Property(x => x.Id).HasMaxLength(24); e.Property(x => x.Name).HasMaxLength(255); });

@@ -1,35 +1,48 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using RetailTrace.Tests.Infrastructure;
 
 namespace RetailTrace.Tests.Common;
 
 /// <summary>
 /// Burst of 3, refilled at 1/s: after the 3 burst requests of one client, a quick request is refused
-/// (the 5th at the latest, should a refill tick fall between the 3rd and 4th).
+/// (the 5th at the latest, should a refill tick fall between the 3rd and 4th). The fixture's own requests (creating
+/// the tenants) go to the fixture's unthrottled host; the clients then talk to a throttled host over the same database.
 /// </summary>
 public abstract class RateLimitTests(AppFixture app)
 {
     private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
 
+    /// <summary>An authenticated read answering 404: a LucidID no one minted.</summary>
+    private const string Unknown = "/api/v1.2/lucidids/CXc85b4rqinB7s5J52TRYb/";
+
+    private WebApplicationFactory<Program> Throttled() => app.Derive(b =>
+    {
+        b.UseSetting("RateLimit:PermitsPerSecond", "1");
+        b.UseSetting("RateLimit:Burst", "3");
+    });
+
     [Fact]
     public async Task A_noisy_lucid_client_gets_drf_429_with_retry_after_while_others_pass()
     {
-        var noisy = Client("Bearer noisy-" + Guid.NewGuid());
-        for (var i = 0; i < 3; i++) Assert.Equal(404, (int)(await noisy.GetAsync("/api/v1.2/none/", Ct)).StatusCode);
-        using var refused = await RefusedAsync(noisy, "/api/v1.2/none/");
+        await using var host = Throttled();
+        var noisy = host.ClientAs((await app.NewDispensaryAsync()).Client);
+        for (var i = 0; i < 3; i++) Assert.Equal(404, (int)(await noisy.GetAsync(Unknown, Ct)).StatusCode);
+        using var refused = await RefusedAsync(noisy, Unknown);
         Assert.Equal("1", refused.Headers.RetryAfter!.ToString());
         Assert.Equal("""{"detail":"Request was throttled. Expected available in 1 second."}""", await refused.Content.ReadAsStringAsync(Ct));
 
-        var quiet = Client("Bearer quiet-" + Guid.NewGuid());
-        Assert.Equal(404, (int)(await quiet.GetAsync("/api/v1.5/none/", Ct)).StatusCode);
+        var quiet = host.ClientAs((await app.NewDispensaryAsync()).Client);
+        Assert.Equal(404, (int)(await quiet.GetAsync(Unknown, Ct)).StatusCode);
     }
 
     [Fact]
     public async Task A_noisy_store_partner_gets_blaze_429()
     {
-        var noisy = Client("dev-" + Guid.NewGuid());
-        noisy.DefaultRequestHeaders.Add("partner_key", "p");
-        for (var i = 0; i < 3; i++) await noisy.GetAsync("/api/v1/partner/store/none", Ct);
-        using var refused = await RefusedAsync(noisy, "/api/v1/partner/store/none");
+        await using var host = Throttled();
+        var noisy = host.ClientAs((await app.NewStoreAsync()).Client);
+        for (var i = 0; i < 3; i++) await noisy.GetAsync("/api/v1/partner/store/batches", Ct);
+        using var refused = await RefusedAsync(noisy, "/api/v1/partner/store/batches");
         Assert.NotNull(refused.Headers.RetryAfter);
         Assert.Equal("""{"field":"request","message":"Too many requests. Retry in 1 second.","errorType":"com.fourtwenty.core.exceptions.BlazeTooManyRequestsException","references":null}""",
             await refused.Content.ReadAsStringAsync(Ct));
@@ -38,11 +51,12 @@ public abstract class RateLimitTests(AppFixture app)
     [Fact]
     public async Task Tokens_refill_over_time()
     {
-        var client = Client("Bearer refill-" + Guid.NewGuid());
-        for (var i = 0; i < 3; i++) await client.GetAsync("/api/v1.2/none/", Ct);
-        (await RefusedAsync(client, "/api/v1.2/none/")).Dispose();
+        await using var host = Throttled();
+        var client = host.ClientAs((await app.NewDispensaryAsync()).Client);
+        for (var i = 0; i < 3; i++) await client.GetAsync(Unknown, Ct);
+        (await RefusedAsync(client, Unknown)).Dispose();
         await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
-        Assert.Equal(404, (int)(await client.GetAsync("/api/v1.2/none/", Ct)).StatusCode);
+        Assert.Equal(404, (int)(await client.GetAsync(Unknown, Ct)).StatusCode);
     }
 
     private static async Task<HttpResponseMessage> RefusedAsync(HttpClient client, string url)
@@ -56,24 +70,7 @@ public abstract class RateLimitTests(AppFixture app)
         Assert.Fail("The client was never throttled.");
         return null!;
     }
-
-    private HttpClient Client(string authorization)
-    {
-        var client = app.Client();
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
-        return client;
-    }
 }
 
-public sealed class ThrottledSqliteApp : SqliteApp
-{
-    protected override IEnumerable<(string Key, string Value)> ExtraSettings() => [("RateLimit:PermitsPerSecond", "1"), ("RateLimit:Burst", "3")];
-}
-
-public sealed class ThrottledPostgresApp : PostgresApp
-{
-    protected override IEnumerable<(string Key, string Value)> ExtraSettings() => [("RateLimit:PermitsPerSecond", "1"), ("RateLimit:Burst", "3")];
-}
-
-public sealed class RateLimitTestsOnSqlite(ThrottledSqliteApp app) : RateLimitTests(app), IClassFixture<ThrottledSqliteApp>;
-public sealed class RateLimitTestsOnPostgres(ThrottledPostgresApp app) : RateLimitTests(app), IClassFixture<ThrottledPostgresApp>;
+public sealed class RateLimitTestsOnSqlite(SqliteApp app) : RateLimitTests(app), IClassFixture<SqliteApp>;
+public sealed class RateLimitTestsOnPostgres(PostgresApp app) : RateLimitTests(app), IClassFixture<PostgresApp>;

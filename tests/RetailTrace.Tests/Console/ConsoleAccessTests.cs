@@ -106,7 +106,7 @@ public abstract class ConsoleAccessTests(AppFixture app)
     {
         var console = await ConsoleClient.SignInAsync(app);
         var cookie = console.SessionCookie!;
-        await using var rotated = app.WithWebHostBuilder(b => b.UseSetting("Admin:Token", "a-new-admin-token"));
+        await using var rotated = app.WithWebHostBuilder(b => b.UseSetting("Admin:Token", "a-new-admin-token-Hs5Tb8Yg2Fq6Mn4Xw"));
         var client = rotated.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         client.DefaultRequestHeaders.Add("Cookie", cookie);
         using var response = await client.GetAsync("/console/", Ct);

@@ -19,7 +19,7 @@ namespace RetailTrace.Tests.Infrastructure;
 /// </summary>
 public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    public const string AdminToken = "test-admin-token";
+    public const string AdminToken = "test-admin-token-Qm7Vx2Lp9Rk4Wz8Nc3Jd";
 
     public abstract DatabaseProvider Provider { get; }
     public string ConnectionString { get; private set; } = "";
@@ -48,8 +48,11 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         // Suites fire many requests per client; throttling has its own fixtures.
         builder.UseSetting("RateLimit:PermitsPerSecond", "1000000");
         builder.UseSetting("RateLimit:Burst", "1000000");
+        builder.UseSetting("RateLimit:FailedAuthPerMinute", "1000000");
         // Background transfer processing is triggered explicitly by tests (TransferWorker.ProcessPendingAsync).
         builder.UseSetting("Store:TransferWorker:Enabled", "false");
+        // Housekeeping too (Housekeeping.PurgeAsync): a host on a clock moved ahead would purge other tests' tokens.
+        builder.UseSetting("Housekeeping:PollMinutes", "0");
         // Webhook delivery is triggered explicitly too (WebhookDispatcher.RunDueAsync), to receivers on 127.0.0.1.
         builder.UseSetting("Webhooks:PollSeconds", "0");
         builder.UseSetting("Webhooks:AllowPrivateTargets", "true");

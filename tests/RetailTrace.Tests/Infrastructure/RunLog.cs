@@ -30,7 +30,7 @@ public static partial class RunLog
             .Where(v => !v.EndsWith("=REDACTED", StringComparison.OrdinalIgnoreCase))
             .Where(v => v.Length != 43 || (v.Any(char.IsAsciiDigit) && v.Any(char.IsAsciiLetterUpper) && v.Any(char.IsAsciiLetterLower)));
 
-    [GeneratedRegex("""(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])|Bearer\s+[A-Za-z0-9_.~+/-]{8,}|signature=[A-Za-z0-9%._~+/-]+|X-Amz-Credential=[A-Za-z0-9%._~+/-]+|test-admin-token""", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("""(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])|Bearer\s+[A-Za-z0-9_.~+/-]{8,}|signature=[A-Za-z0-9%._~+/-]+|X-Amz-Credential=[A-Za-z0-9%._~+/-]+|test-admin-token-Qm7Vx2Lp9Rk4Wz8Nc3Jd""", RegexOptions.IgnoreCase)]
     private static partial Regex Credential();
 
     private static void Scan(string category, string text)

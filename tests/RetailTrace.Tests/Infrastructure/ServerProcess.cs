@@ -59,6 +59,7 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Admin__Token"] = AppFixture.AdminToken,
             ["RateLimit__PermitsPerSecond"] = "1000000",
             ["RateLimit__Burst"] = "1000000",
+            ["RateLimit__FailedAuthPerMinute"] = "1000000",
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k.Replace(":", "__")] = v;

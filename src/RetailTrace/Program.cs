@@ -72,6 +72,7 @@ public partial class Program
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRequestBodyGuard();
         app.UseIdempotencyKeys();
 
         app.MapRetailTraceDocs();

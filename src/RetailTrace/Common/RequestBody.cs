@@ -73,7 +73,7 @@ public static class RequestBody
                 await Refuse(context, new BodyError(400, null, NullCharacterMessage, BodyFault.Input));
                 return;
             }
-            if (request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding")))
+            if (request.ContentLength == 0 || context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
             {
                 await next(context);
                 return;

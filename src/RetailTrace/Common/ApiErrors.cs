@@ -73,7 +73,11 @@ public static class ApiErrors
                 error.Fault == BodyFault.Syntax ? "The request body is not valid JSON." : error.Message),
             ApiFamily.Console => OperatorConsole.ConsoleErrors.Page(error.Status, error.Message),
             ApiFamily.OAuth => OAuthError("invalid_request", error.Message, error.Status),
-            _ when error.Field is not null => TypedResults.ValidationProblem(new Dictionary<string, string[]> { [error.Field] = [error.Message] }),
+            // The admin API words a NUL as its own validation does.
+            _ when error.Field is not null => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [error.Field] = [error.Message == RequestBody.NullCharacterMessage ? Admin.Admin.Errors.ControlCharactersMessage : error.Message],
+            }),
             _ => Results.Problem(statusCode: error.Status, detail: error.Message),
         };
     }
@@ -90,6 +94,8 @@ public static class ApiErrors
         var maxBytes = BodyLimits.For(context.Request.Path).MaxBytes;
         if (context.Request.ContentLength > maxBytes)
         {
+            // Closing the connection spares the server from reading (draining) the body it refused.
+            context.Response.Headers.Connection = "close";
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             await For(context, 413).ExecuteAsync(context);
             return;

@@ -97,6 +97,7 @@ public static class RequestBody
                 var length = await ReadAtMostAsync(request.Body, buffer.AsMemory(0, capacity), context.RequestAborted);
                 if (length > limits.MaxBytes)
                 {
+                    context.Response.Headers.Connection = "close"; // the rest of the body is not read
                     await Refuse(context, BodyError.Only(413));
                     return;
                 }

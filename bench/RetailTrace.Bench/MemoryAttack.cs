@@ -61,7 +61,12 @@ public sealed partial class MemoryAttack(string baseUrl, string adminToken, int 
 
         var writes = await WriteEndpointsAsync(anonymous);
         for (var i = 0; i < 50; i++) await SellAsync(pos, record: false); // warm-up: the sale's path is compiled before the measure
+        // The same sales for 10 s without the attack: on a shared machine, the reference the attack's figures compare with.
+        var quiet = Stopwatch.StartNew();
+        while (quiet.Elapsed.TotalSeconds < 10) { await SellAsync(pos, record: true); await Task.Delay(20); }
+        var calm = _sales.OrderBy(x => x).ToArray();
         _sales.Clear();
+        var loadBefore = File.ReadAllText("/proc/loadavg").Trim();
         GC.Collect();
         await Task.Delay(2000);
         var idle = Status("VmRSS");
@@ -96,7 +101,8 @@ public sealed partial class MemoryAttack(string baseUrl, string adminToken, int 
         var after = Status("VmRSS");
 
         var sales = _sales.OrderBy(x => x).ToArray();
-        double P(double q) => sales.Length == 0 ? double.NaN : sales[Math.Min(sales.Length - 1, (int)Math.Ceiling(q * sales.Length) - 1)];
+        var loadAfter = File.ReadAllText("/proc/loadavg").Trim();
+        double P(double q) => Percentile(sales, q);
         var peakAbove = Math.Max(peak, sampled) - idle;
         var ok = _serverErrors == 0 && _saleFailures == 0 && peakAbove < 300 && P(0.99) < 250;
         var text = new StringBuilder()
@@ -113,7 +119,9 @@ public sealed partial class MemoryAttack(string baseUrl, string adminToken, int 
             .AppendLine($"| RSS 5 s after the attack | {after} MiB | — |")
             .AppendLine($"| legitimate sales during the attack | {sales.Length} ({_saleFailures} failed) | 0 failed |")
             .AppendLine($"| sale latency p50 / p99 / max | {P(0.5):F1} / {P(0.99):F1} / {(sales.Length > 0 ? sales[^1] : double.NaN):F1} ms | p99 < 250 ms |")
+            .AppendLine($"| the same sales for 10 s before the attack: p50 / p99 / max | {Percentile(calm, 0.5):F1} / {Percentile(calm, 0.99):F1} / {(calm.Length > 0 ? calm[^1] : double.NaN):F1} ms ({calm.Length} sales) | — |")
             .AppendLine($"| 5xx answers | {_serverErrors} | 0 |")
+            .AppendLine($"| load average (/proc/loadavg) before / after the attack | {loadBefore} / {loadAfter} | — |")
             .AppendLine()
             .AppendLine("Answers to the hostile bodies: " + string.Join(", ", _answers.OrderByDescending(a => a.Value).Select(a => $"{a.Key} × {a.Value}")) + ".")
             .AppendLine()
@@ -198,6 +206,9 @@ public sealed partial class MemoryAttack(string baseUrl, string adminToken, int 
             if (line.StartsWith(field + ":")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
         throw new InvalidOperationException($"no {field} for process {serverPid}");
     }
+
+    private static double Percentile(double[] sorted, double q) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
     private static byte[] Values(int count)
     {

@@ -101,7 +101,7 @@ public static class RequestBody
                     await Refuse(context, BodyError.Only(413));
                     return;
                 }
-                using var body = new MemoryStream(buffer, 0, length, writable: false);
+                using var body = new MemoryStream(buffer, 0, length, writable: false, publiclyVisible: true);
                 request.Body = body;
                 var error = IsJson(request) ? Scan(buffer.AsSpan(0, length), limits)
                     : request.HasFormContentType ? await CheckFormAsync(request, limits)
@@ -128,19 +128,24 @@ public static class RequestBody
         && (name.Equals("application/json", StringComparison.OrdinalIgnoreCase) || name.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
-    /// The body as a JSON value, for handlers that validate field by field: empty is <c>null</c> with no error,
-    /// another media type is 415, malformed JSON is 400 (the guard already refused everything else).
+    /// The body as a JSON value, for handlers that validate field by field: an empty body is <paramref name="whenEmpty"/>,
+    /// another media type is 415, malformed JSON is 400 (the guard already refused everything else). The guard's
+    /// buffer is parsed in place.
     /// </summary>
     public static async Task<(JsonNode? Node, BodyError? Error)> ReadJsonAsync(HttpRequest request, JsonNode? whenEmpty)
     {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
-        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        ReadOnlyMemory<byte> bytes;
+        if (request.Body is MemoryStream guarded && guarded.TryGetBuffer(out var segment)) bytes = segment;
+        else
+        {
+            using var copy = new MemoryStream();
+            await request.Body.CopyToAsync(copy, request.HttpContext.RequestAborted);
+            bytes = copy.ToArray();
+        }
         if (bytes.Span.Trim(" \t\r\n"u8).IsEmpty) return (whenEmpty, null);
         if (!IsJson(request)) return (null, BodyError.Only(415));
         try
         {
-            // Parsing the raw bytes (not a decoded string) makes invalid UTF-8 a parse error.
             return (JsonNode.Parse(bytes.Span, documentOptions: new JsonDocumentOptions { MaxDepth = BodyLimits.Other.MaxDepth }), null);
         }
         catch (JsonException ex)

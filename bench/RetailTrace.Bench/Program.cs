@@ -8,6 +8,7 @@ using RetailTrace.Bench;
 //   export-raw <sqlite|postgres> <cs> <dispensary> <file>    bare SELECT … ORDER BY streamed to grouped JSON
 //   soak <url> <admin token> <provider> <cs> <server pid> <seconds> <ops/s> <report.md>   steady mixed load + reconciliation (bench/soak.sh)
 //   export-generator <sqlite|postgres> <cs> <dispensary> <file>  the production ExportGenerator alone, same output
+//   memory-attack <url> <admin token> <server pid> <report.md>   hostile bodies on every write endpoint during sales (bench/memory-attack.sh)
 //   fsync <dir> <seconds>                                    the disk's append + fsync latency (p50/p99/max)
 return args switch
 {
@@ -18,6 +19,7 @@ return args switch
     ["export-generator", var provider, var cs, var dispensary, var file] => await Run(() => GeneratorExport.RunAsync(provider, cs, dispensary, file)),
     ["seed", var url, var token, var scale, var outDir, var provider, var cs] =>
         await Run(() => new Seed(url, token, double.Parse(scale, System.Globalization.CultureInfo.InvariantCulture), outDir, new BulkSeed(provider, cs)).RunAsync()),
+    ["memory-attack", var url, var token, var pid, var report] => await Run(() => new MemoryAttack(url, token, int.Parse(pid), report).RunAsync()),
     ["fsync", var dir, var secs] => Probe(dir, int.Parse(secs)),
     _ => Usage(),
 };
@@ -25,7 +27,7 @@ return args switch
 static async Task<int> Run(Func<Task> work)
 {
     await work();
-    return 0;
+    return Environment.ExitCode; // a verb that found a failure sets it (soak, memory-attack)
 }
 
 static int Probe(string dir, int seconds)

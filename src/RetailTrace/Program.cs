@@ -79,6 +79,7 @@ public partial class Program
         app.UseAuthorization();
         // After authorization, so the limiter partitions by the identity authentication validated.
         app.UseRateLimiter();
+        app.UseRequestBodyGuard();
         app.UseIdempotencyKeys();
 
         app.MapRetailTraceDocs();

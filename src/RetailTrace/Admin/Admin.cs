@@ -15,6 +15,8 @@ public static class Admin
     /// <summary>Collects field errors for a 400 ValidationProblem.</summary>
     public sealed class Errors
     {
+        public const string ControlCharactersMessage = "Control characters (such as line breaks or NUL) are not allowed.";
+
         private readonly Dictionary<string, string[]> _errors = [];
 
         public Errors Require(string field, string? value, int maxLength = 255)
@@ -22,7 +24,7 @@ public static class Admin
             if (string.IsNullOrWhiteSpace(value)) _errors.TryAdd(field, ["This field is required."]);
             else if (value.Length > maxLength) _errors.TryAdd(field, [$"At most {maxLength} characters."]);
             // A name is one line of text; PostgreSQL also refuses NUL in text, which would otherwise fail the write.
-            else if (value.Any(char.IsControl)) _errors.TryAdd(field, ["Control characters (such as line breaks or NUL) are not allowed."]);
+            else if (value.Any(char.IsControl)) _errors.TryAdd(field, [ControlCharactersMessage]);
             return this;
         }
 

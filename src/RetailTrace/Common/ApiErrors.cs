@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 
 namespace RetailTrace.Common;
 
-public enum ApiFamily { Drf, Blaze, Problem, Console }
+public enum ApiFamily { Drf, Blaze, Problem, Console, OAuth }
 
 /// <summary>
 /// Errors produced outside handlers (unknown route, wrong method, body too large, unhandled
@@ -11,8 +11,6 @@ public enum ApiFamily { Drf, Blaze, Problem, Console }
 /// </summary>
 public static class ApiErrors
 {
-    public const long MaxBodyBytes = 10 * 1024 * 1024;
-
     /// <summary>DRF's wording for 503 (<c>ServiceUnavailable</c>), used by every family.</summary>
     public const string UnavailableDetail = "Service temporarily unavailable, try again later.";
 
@@ -23,6 +21,7 @@ public static class ApiErrors
         path.StartsWithSegments("/api/v1.2") || path.StartsWithSegments("/api/v1.5") || path.StartsWithSegments("/api/v1/collections") ? ApiFamily.Drf
         : path.StartsWithSegments("/api/v1/partner/store") ? ApiFamily.Blaze
         : path.StartsWithSegments(OperatorConsole.ConsoleErrors.BasePath) ? ApiFamily.Console
+        : path.StartsWithSegments("/o/token") ? ApiFamily.OAuth
         : ApiFamily.Problem;
 
     public static IResult For(HttpContext context, int status)
@@ -52,21 +51,57 @@ public static class ApiErrors
                 _ => "Bad request.",
             }),
             ApiFamily.Console => OperatorConsole.ConsoleErrors.Page(status),
+            // RFC 6749 §5.2 error codes; the token endpoint's own refusals use the same body.
+            ApiFamily.OAuth => OAuthError(status == 503 ? "temporarily_unavailable" : status >= 500 ? "server_error" : "invalid_request", null, status),
             _ => Results.Problem(statusCode: status),
         };
     }
 
-    /// <summary>Refuses bodies over <see cref="MaxBodyBytes"/> before reading them, and sets the same cap for chunked bodies.</summary>
+    /// <summary>
+    /// A request refused for its input (<see cref="RequestBody"/>) in the family's shape: DRF names the field or says
+    /// <c>JSON parse error - …</c> as its JSONParser does; BLAZE names the field (or <c>request</c>); the admin API
+    /// answers a validation problem; the token endpoint an OAuth2 <c>invalid_request</c>.
+    /// </summary>
+    public static IResult Refusal(HttpContext context, BodyError error)
+    {
+        if (error.Fault == BodyFault.Status) return For(context, error.Status);
+        return FamilyOf(context.Request.Path) switch
+        {
+            ApiFamily.Drf when error.Field is not null => Drf.FieldErrors(new Dictionary<string, object> { [error.Field] = new[] { error.Message } }),
+            ApiFamily.Drf => Drf.Detail(error.Status, error.Fault == BodyFault.Input ? error.Message : $"JSON parse error - {error.Message}"),
+            ApiFamily.Blaze => Blaze.Error(error.Status, error.Field ?? "request",
+                error.Fault == BodyFault.Syntax ? "The request body is not valid JSON." : error.Message),
+            ApiFamily.Console => OperatorConsole.ConsoleErrors.Page(error.Status, error.Message),
+            ApiFamily.OAuth => OAuthError("invalid_request", error.Message, error.Status),
+            // The admin API words a NUL as its own validation does.
+            _ when error.Field is not null => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [error.Field] = [error.Message == RequestBody.NullCharacterMessage ? Admin.Admin.Errors.ControlCharactersMessage : error.Message],
+            }),
+            _ => Results.Problem(statusCode: error.Status, detail: error.Message),
+        };
+    }
+
+    private static IResult OAuthError(string error, string? description, int status) =>
+        TypedResults.Json(new Auth.TokenApi.OAuthError(error, description), statusCode: status);
+
+    /// <summary>
+    /// Refuses bodies over the path's <see cref="BodyLimits.MaxBytes"/> before reading them (before authentication too:
+    /// the answer costs nothing), and sets the same cap for chunked bodies.
+    /// </summary>
     public static IApplicationBuilder UseBodySizeLimit(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        if (context.Request.ContentLength > MaxBodyBytes)
+        var maxBytes = BodyLimits.For(context.Request.Path).MaxBytes;
+        if (context.Request.ContentLength > maxBytes)
         {
+            // Closing the connection spares the server from reading (draining) the body it refused.
+            context.Response.Headers.Connection = "close";
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             await For(context, 413).ExecuteAsync(context);
             return;
         }
         if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-            feature.MaxRequestBodySize = MaxBodyBytes;
+            feature.MaxRequestBodySize = maxBytes;
         await next(context);
     });
 

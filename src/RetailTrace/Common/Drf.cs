@@ -33,25 +33,14 @@ public static class Drf
 
     /// <summary>
     /// Reads a request body as a JSON object the way DRF's JSONParser does: an empty body is an empty
-    /// object; malformed JSON is <c>{"detail":"JSON parse error - …"}</c>; a non-object is a
-    /// non_field_errors 400.
+    /// object; another media type is 415; malformed JSON is <c>{"detail":"JSON parse error - …"}</c>; a
+    /// non-object is a non_field_errors 400. The body was read and checked within limits by the guard
+    /// (<see cref="RequestBody"/>).
     /// </summary>
     public static async Task<(JsonObject? Body, IResult? Error)> ReadObjectAsync(HttpRequest request)
     {
-        JsonNode? node;
-        try
-        {
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
-            var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-            if (bytes.Span.Trim(" \t\r\n"u8).IsEmpty) return (new JsonObject(), null);
-            // Parsing the raw bytes (not a decoded string) makes invalid UTF-8 a parse error.
-            node = JsonNode.Parse(bytes.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException ex)
-        {
-            return (null, BadRequest($"JSON parse error - {ex.Message}"));
-        }
+        var (node, error) = await RequestBody.ReadJsonAsync(request, whenEmpty: new JsonObject());
+        if (error is not null) return (null, ApiErrors.Refusal(request.HttpContext, error));
         if (node is JsonObject obj) return (obj, null);
         var errors = new Dictionary<string, object>
         {

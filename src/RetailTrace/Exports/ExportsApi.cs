@@ -90,12 +90,15 @@ public static class ExportsApi
         };
     }
 
+    private static string? Single(Microsoft.Extensions.Primitives.StringValues values) => values.Count == 1 ? values[0] : null;
+
     private static IResult Error(int status, string message) => TypedResults.Json(new ExportErrorResponse(message), Json, statusCode: status);
 
     private static IResult Download(string key, HttpRequest request, IObjectStore store)
     {
         if (store is not LocalObjectStore local) return TypedResults.Problem(statusCode: 404, detail: "Export files are served by the object store.");
-        var access = local.Check(key, request.Query["expires"].SingleOrDefault(), request.Query["signature"].SingleOrDefault());
+        // A signed link carries each parameter once; a repeated one is not a link we issued.
+        var access = local.Check(key, Single(request.Query["expires"]), Single(request.Query["signature"]));
         if (access != LocalObjectStore.Access.Granted)
             return TypedResults.Problem(statusCode: 403, title: "Forbidden",
                 detail: access == LocalObjectStore.Access.Expired ? "This download link has expired." : "This download link is not valid.");

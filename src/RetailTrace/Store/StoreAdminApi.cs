@@ -50,10 +50,9 @@ public static class StoreAdminApi
 
     private static async Task<IResult> CreateBatch(HttpRequest request, AppDb db, TimeProvider time, CancellationToken ct)
     {
-        JsonObject? body;
-        try { body = await JsonNode.ParseAsync(request.Body) as JsonObject; }
-        catch (JsonException) { body = null; }
-        if (body is null) return TypedResults.Problem(statusCode: 400, title: "Bad Request", detail: "The body must be a JSON object.");
+        var (node, error) = await RequestBody.ReadJsonAsync(request, whenEmpty: null);
+        if (error is not null) return ApiErrors.Refusal(request.HttpContext, error);
+        if (node is not JsonObject body) return TypedResults.Problem(statusCode: 400, title: "Bad Request", detail: "The body must be a JSON object.");
 
         var errors = new Admin.Admin.Errors();
         var shopId = body["shop_id"] is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : null;

@@ -344,20 +344,12 @@ public static class TransfersApi
         public string Field { get; } = field;
     }
 
+    /// <summary>An empty body is an empty object; the guard (<see cref="RequestBody"/>) already bounded and checked it.</summary>
     private static async Task<(JsonObject?, IResult?)> ReadObjectAsync(HttpRequest request)
     {
-        try
-        {
-            using var reader = new StreamReader(request.Body);
-            var text = await reader.ReadToEndAsync();
-            if (string.IsNullOrWhiteSpace(text)) return ([], null);
-            var node = JsonNode.Parse(text);
-            return node is JsonObject o ? (o, null) : (null, Blaze.BadRequest("request", "The request body must be a JSON object."));
-        }
-        catch (JsonException)
-        {
-            return (null, Blaze.BadRequest("request", "The request body is not valid JSON."));
-        }
+        var (node, error) = await RequestBody.ReadJsonAsync(request, whenEmpty: new JsonObject());
+        if (error is not null) return (null, ApiErrors.Refusal(request.HttpContext, error));
+        return node is JsonObject o ? (o, null) : (null, Blaze.BadRequest("request", "The request body must be a JSON object."));
     }
 
     private static TransferInventoryRequest ParseTransfer(JsonObject o)

@@ -210,17 +210,9 @@ public static class WebhookEndpointsApi
     /// <summary>The body as BLAZE validates it: the first problem is the 400, named by its field.</summary>
     private static async Task<(EndpointInput?, IResult?)> ReadBlazeAsync(HttpRequest request, bool create, WebhookSettings settings)
     {
-        JsonObject body;
-        try
-        {
-            var node = await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }, cancellationToken: request.HttpContext.RequestAborted);
-            if (node is not JsonObject o) return (null, Blaze.BadRequest("request", "The request body must be a JSON object."));
-            body = o;
-        }
-        catch (JsonException)
-        {
-            return (null, Blaze.BadRequest("request", "The request body is not valid JSON."));
-        }
+        var (node, error) = await RequestBody.ReadJsonAsync(request, whenEmpty: null);
+        if (error is not null) return (null, ApiErrors.Refusal(request.HttpContext, error));
+        if (node is not JsonObject body) return (null, Blaze.BadRequest("request", "The request body must be a JSON object."));
 
         string? Text(string field, int max)
         {

@@ -61,6 +61,7 @@ public static class StoreAdminApi
         errors.Require("shop_id", shopId).Require("productId", productId);
         var (fields, invalid) = ProductBatchDocument.FromInput(body);
         foreach (var (field, message) in invalid) errors.Add(field, message);
+        foreach (var (field, message) in ProductBatchValidation.NestedErrors(body)) errors.Add(field, message);
         var shop = errors.Any ? null : await db.Shops.AsNoTracking().FirstOrDefaultAsync(x => x.Id == shopId);
         if (!errors.Any && shop is null) errors.Add("shop_id", "Unknown shop.");
         var product = errors.Any ? null : await db.StoreProducts.AsNoTracking().FirstOrDefaultAsync(x => x.Id == productId && x.ShopId == shopId);

@@ -14,7 +14,7 @@ namespace RetailTrace.Common;
 /// <summary>
 /// What the OpenAPI documents say beyond the endpoints' own metadata, so that they match the wire: the
 /// security scheme of each family, the statuses every endpoint of a family can answer (429 and 503 with
-/// Retry-After, 413 for bodies, Idempotency-Key's 409/422), alternative bodies of one status as oneOf,
+/// Retry-After, 413 and 415 for bodies, Idempotency-Key's 409/422), alternative bodies of one status as oneOf,
 /// ShortUUIDs as a 22-character pattern, stored JSON documents as any JSON, and the Store API in camelCase.
 /// </summary>
 public static class OpenApiWire
@@ -110,7 +110,11 @@ public static class OpenApiWire
         if (rateLimited) AddResponse(operation, 429, error, errorType, retryAfter: true);
         AddResponse(operation, 503, error, errorType, retryAfter: true);
         var hasBody = method is "POST" or "PUT" or "PATCH";
-        if (hasBody) AddResponse(operation, 413, error, errorType);
+        if (hasBody)
+        {
+            AddResponse(operation, 413, error, errorType);
+            AddResponse(operation, 415, error, errorType);
+        }
 
         // Idempotency-Key (Idempotency.cs): admin and store writes.
         if (hasBody && family is ApiFamily.Blaze || hasBody && path.StartsWith("/admin/v1", StringComparison.Ordinal) && OpenApiDocs.IsSecured(metadata))
@@ -204,21 +208,23 @@ public static class OpenApiWire
         if (schema.Type is { } t && t.HasFlag(JsonSchemaType.Array)) schema.Items ??= new OpenApiSchema();
         if (type == typeof(JsonObject)) schema.Type = JsonSchemaType.Object | JsonSchemaType.Null;
         if (type == typeof(JsonArray)) { schema.Type = JsonSchemaType.Array | JsonSchemaType.Null; schema.Items ??= new OpenApiSchema(); }
+        // A request record's fields may all be left out (a missing required field is answered with the family's
+        // 400, which the document lists); response records always write every field.
+        if (schema.Required is { Count: > 0 } && RequestTypes(context.ApplicationServices).Contains(type)) schema.Required = null;
         if (schema.Properties is { Count: > 0 } && IsStoreWire(context)) ToCamelCase(schema, context.JsonTypeInfo);
         return Task.CompletedTask;
     }
 
     /// <summary>The Store API writes and reads camelCase (Blaze.Json); the generator names properties by the
-    /// snake_case options of the other families. In the combined document, a type is the Store's when a Store
-    /// endpoint reads or answers it.</summary>
-    private static bool IsStoreWire(OpenApiSchemaTransformerContext context) => context.DocumentName switch
-    {
-        "store" => true,
-        OpenApiDocs.Combined => StoreTypes(context.ApplicationServices).Contains(context.JsonTypeInfo.Type),
-        _ => false,
-    };
+    /// snake_case options of the other families. A type a Store endpoint reads or answers is camelCase in every
+    /// document (the admin API answers created batches in their Store shape).</summary>
+    private static bool IsStoreWire(OpenApiSchemaTransformerContext context) =>
+        context.DocumentName == "store" || StoreTypes(context.ApplicationServices).Contains(context.JsonTypeInfo.Type);
 
-    private static HashSet<Type>? _storeTypes;
+    private static HashSet<Type>? _storeTypes, _requestTypes;
+
+    private static HashSet<Type> RequestTypes(IServiceProvider services) => _requestTypes ??= Reachable(
+        services.GetRequiredService<EndpointDataSource>().Endpoints.SelectMany(e => e.Metadata.OfType<JsonBody>()).Select(b => b.Type));
 
     private static HashSet<Type> StoreTypes(IServiceProvider services) => _storeTypes ??= Reachable(
         services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()

@@ -19,7 +19,7 @@ public static class StoreAdminApi
     public sealed record BatchQuantityRequest(string? ShopId, string? BatchId, string? InventoryId, decimal? Quantity);
 
     /// <summary>Documentation of the batch body: <c>shop_id</c>, <c>productId</c> and any ProductBatch field (camelCase).</summary>
-    public sealed record StoreBatchRequest(string? ShopId, string? ProductId);
+    public sealed record StoreBatchRequest(string? ShopId, [property: System.Text.Json.Serialization.JsonPropertyName("productId")] string? ProductId);
 
     public static IEndpointRouteBuilder MapStoreAdmin(this IEndpointRouteBuilder app)
     {
@@ -28,7 +28,7 @@ public static class StoreAdminApi
             .Produces<StoreProductResponse>(201);
         store.MapPost("/batches", CreateBatch).WithName("AdminCreateStoreBatch")
             .WithSummary("Create a product batch: shop_id, productId and any documented ProductBatch field; quantity comes from batch-quantities")
-            .AcceptsJson<StoreBatchRequest>().Produces<JsonObject>(201);
+            .AcceptsJson<StoreBatchRequest>().Produces<ProductBatchDocument>(201);
         store.MapPut("/batch-quantities", SetQuantity).WithName("AdminSetStoreBatchQuantity")
             .WithSummary("Set the quantity of a batch in an inventory room of its shop (not below what pending transfers reserve)")
             .Produces<BatchQuantityView>();

@@ -56,6 +56,7 @@ public static class OpenApiDocs
             doc.Servers = [new OpenApiServer { Url = "/", Description = "This server" }];
             RestoreTrailingSlashes(doc, context.ApplicationServices);
             OpenApiWire.AddSecuritySchemes(doc, name);
+            OpenApiWire.DescribeComponents(doc, name, context.ApplicationServices);
             OpenApiWire.DescribeTags(doc);
             return Task.CompletedTask;
         });
@@ -98,14 +99,14 @@ public static class OpenApiDocs
 
     /// <summary>
     /// The generator trims trailing slashes, but DRF routes (/api/v1.2/caseids/import/) are only
-    /// valid with them, so the document must show the routes as they are mapped. BLAZE paths have none.
+    /// valid with them, so the document must show the routes as they are mapped. BLAZE paths are shown without one, as BLAZE documents them.
     /// </summary>
     private static void RestoreTrailingSlashes(OpenApiDocument doc, IServiceProvider services)
     {
         var slashed = services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/'))
-            .Where(p => p.EndsWith('/') && ApiErrors.FamilyOf(p) == ApiFamily.Drf)
+            .Where(p => p.EndsWith('/') && ApiErrors.FamilyOf(p) != ApiFamily.Blaze)
             .ToHashSet(StringComparer.Ordinal);
         var paths = new OpenApiPaths();
         foreach (var (path, item) in doc.Paths)

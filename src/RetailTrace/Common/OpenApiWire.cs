@@ -14,7 +14,7 @@ namespace RetailTrace.Common;
 /// <summary>
 /// What the OpenAPI documents say beyond the endpoints' own metadata, so that they match the wire: the
 /// security scheme of each family, the statuses every endpoint of a family can answer (429 and 503 with
-/// Retry-After, 413 and 415 for bodies, Idempotency-Key's 409/422), alternative bodies of one status as oneOf,
+/// Retry-After, 413 and 415 for bodies, Idempotency-Key's 409/422), alternative bodies of one status as anyOf,
 /// ShortUUIDs as a 22-character pattern, stored JSON documents as any JSON, and the Store API in camelCase.
 /// </summary>
 public static class OpenApiWire
@@ -63,6 +63,34 @@ public static class OpenApiWire
         doc.Components.SecuritySchemes = schemes;
     }
 
+    /// <summary>
+    /// Corrections made on the finished components, where each schema is a type's one schema: a field written only
+    /// when set (<c>JsonIgnore(WhenWritingNull)</c>) is optional, and a Store type is named in camelCase.
+    /// </summary>
+    public static void DescribeComponents(OpenApiDocument doc, string document, IServiceProvider services)
+    {
+        if (doc.Components?.Schemas is not { } schemas) return;
+        var json = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var store = StoreTypes(services);
+        // An array of any JSON (JsonArray) still names its items.
+        foreach (var schema in schemas.Values.OfType<OpenApiSchema>())
+            if (schema.Type is { } t && t.HasFlag(JsonSchemaType.Array)) schema.Items ??= new OpenApiSchema();
+        foreach (var type in WireTypes(services))
+        {
+            if (!schemas.TryGetValue(ComponentName(type), out var found) || found is not OpenApiSchema schema || schema.Properties is not { Count: > 0 }) continue;
+            var info = json.GetTypeInfo(type);
+            foreach (var property in info.Properties)
+                if (property.AttributeProvider is MemberInfo member && member.GetCustomAttribute<JsonIgnoreAttribute>() is { Condition: JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault })
+                    schema.Required?.Remove(property.Name);
+            if (document == "store" || store.Contains(type)) ToCamelCase(schema, info);
+        }
+    }
+
+    /// <summary>The component name the generator gives a type: its name, generic arguments joined with "Of" and "And".</summary>
+    private static string ComponentName(Type type) => type.IsGenericType && type.Name.IndexOf('`') is > 0 and var tick
+        ? type.Name[..tick] + "Of" + string.Join("And", type.GetGenericArguments().Select(ComponentName))
+        : type.Name;
+
     /// <summary>Every tag an operation uses is declared with a description.</summary>
     public static void DescribeTags(OpenApiDocument doc)
     {
@@ -84,8 +112,14 @@ public static class OpenApiWire
 
         operation.Security = OpenApiDocs.IsSecured(metadata) ? Requirements(path, context.Document!) : [];
 
-        // Several bodies documented for one status are alternatives.
-        foreach (var status in metadata.OfType<IProducesResponseTypeMetadata>().Where(m => m.Type is not null && m.Type != typeof(void)).GroupBy(m => m.StatusCode))
+        // Several bodies documented for one status are alternatives (anyOf: the shapes do not exclude each other,
+        // e.g. {"message"} and {"message", "non_imported_lucidids", …}). A DRF body that is not an object, or fails
+        // validation, is answered with field errors ({"non_field_errors": [...]}) or a detail.
+        var hasBody = method is "POST" or "PUT" or "PATCH";
+        var produced = metadata.OfType<IProducesResponseTypeMetadata>().Where(m => m.Type is not null && m.Type != typeof(void)).ToList();
+        if (family == ApiFamily.Drf && hasBody && metadata.OfType<JsonBody>().Any())
+            produced.AddRange([new ProducesResponseTypeMetadata(400, typeof(DrfDetail), ["application/json"]), new ProducesResponseTypeMetadata(400, typeof(Dictionary<string, JsonElement[]>), ["application/json"])]);
+        foreach (var status in produced.GroupBy(m => m.StatusCode))
         {
             var types = status.Select(m => m.Type!).Distinct().ToList();
             if (types.Count < 2) continue;
@@ -95,7 +129,7 @@ public static class OpenApiWire
             operation.Responses[status.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new OpenApiResponse
             {
                 Description = ReasonPhrase(status.Key),
-                Content = new Dictionary<string, OpenApiMediaType> { [contentType] = new() { Schema = new OpenApiSchema { OneOf = schemas } } },
+                Content = new Dictionary<string, OpenApiMediaType> { [contentType] = new() { Schema = new OpenApiSchema { AnyOf = schemas } } },
             };
         }
 
@@ -109,7 +143,6 @@ public static class OpenApiWire
         var rateLimited = !metadata.OfType<DisableRateLimitingAttribute>().Any();
         if (rateLimited) AddResponse(operation, 429, error, errorType, retryAfter: true);
         AddResponse(operation, 503, error, errorType, retryAfter: true);
-        var hasBody = method is "POST" or "PUT" or "PATCH";
         if (hasBody)
         {
             AddResponse(operation, 413, error, errorType);
@@ -221,7 +254,12 @@ public static class OpenApiWire
     private static bool IsStoreWire(OpenApiSchemaTransformerContext context) =>
         context.DocumentName == "store" || StoreTypes(context.ApplicationServices).Contains(context.JsonTypeInfo.Type);
 
-    private static HashSet<Type>? _storeTypes, _requestTypes;
+    private static HashSet<Type>? _storeTypes, _requestTypes, _wireTypes;
+
+    private static HashSet<Type> WireTypes(IServiceProvider services) => _wireTypes ??= Reachable(
+        services.GetRequiredService<EndpointDataSource>().Endpoints
+            .SelectMany(e => e.Metadata.OfType<IProducesResponseTypeMetadata>().Select(m => m.Type).Concat(e.Metadata.OfType<JsonBody>().Select(b => b.Type)))
+            .OfType<Type>());
 
     private static HashSet<Type> RequestTypes(IServiceProvider services) => _requestTypes ??= Reachable(
         services.GetRequiredService<EndpointDataSource>().Endpoints.SelectMany(e => e.Metadata.OfType<JsonBody>()).Select(b => b.Type));

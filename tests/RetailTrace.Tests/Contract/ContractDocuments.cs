@@ -97,9 +97,10 @@ public sealed class ContractDocuments
 
 /// <summary>
 /// Checks every response a test receives against the family documents (<see cref="ContractDocuments"/>) and fails
-/// the test at the call that got a response its document does not describe.
+/// the test at the call that got a response its document does not describe, or, given <paramref name="collected"/>,
+/// adds the problem there and lets the test go on (the fuzz test reports every problem at once).
 /// </summary>
-public sealed class ContractCheck(Func<Task<ContractDocuments>> documents) : DelegatingHandler
+public sealed class ContractCheck(Func<Task<ContractDocuments>> documents, List<string>? collected = null) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -108,8 +109,10 @@ public sealed class ContractCheck(Func<Task<ContractDocuments>> documents) : Del
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         var problems = (await documents()).Check(request.Method.Method, request.RequestUri!.AbsolutePath, (int)response.StatusCode,
             response.Content.Headers.ContentType?.MediaType, body);
-        if (problems.Count > 0)
-            Assert.Fail($"Contract: {request.Method} {request.RequestUri.PathAndQuery} → {(int)response.StatusCode}: {string.Join(" | ", problems)}");
+        if (problems.Count == 0) return response;
+        var problem = $"Contract: {request.Method} {request.RequestUri.PathAndQuery} → {(int)response.StatusCode}: {string.Join(" | ", problems)}";
+        if (collected is null) Assert.Fail(problem);
+        lock (collected) collected.Add(problem);
         return response;
     }
 }

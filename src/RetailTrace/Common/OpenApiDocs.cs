@@ -99,14 +99,14 @@ public static class OpenApiDocs
 
     /// <summary>
     /// The generator trims trailing slashes, but DRF routes (/api/v1.2/caseids/import/) are only
-    /// valid with them, so the document must show the routes as they are mapped. BLAZE paths are shown without one, as BLAZE documents them.
+    /// valid with them, so the document must show the routes as they are mapped.
     /// </summary>
     private static void RestoreTrailingSlashes(OpenApiDocument doc, IServiceProvider services)
     {
         var slashed = services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/'))
-            .Where(p => p.EndsWith('/') && ApiErrors.FamilyOf(p) != ApiFamily.Blaze)
+            .Where(p => p.EndsWith('/'))
             .ToHashSet(StringComparer.Ordinal);
         var paths = new OpenApiPaths();
         foreach (var (path, item) in doc.Paths)

@@ -118,7 +118,7 @@ public static class OpenApiWire
         var hasBody = method is "POST" or "PUT" or "PATCH";
         var produced = metadata.OfType<IProducesResponseTypeMetadata>().Where(m => m.Type is not null && m.Type != typeof(void)).ToList();
         if (family == ApiFamily.Drf && hasBody && metadata.OfType<JsonBody>().Any())
-            produced.AddRange([new ProducesResponseTypeMetadata(400, typeof(DrfDetail), ["application/json"]), new ProducesResponseTypeMetadata(400, typeof(Dictionary<string, JsonElement[]>), ["application/json"])]);
+            produced.AddRange([new ProducesResponseTypeMetadata(400, typeof(DrfDetail), ["application/json"]), new ProducesResponseTypeMetadata(400, typeof(Dictionary<string, JsonElement>), ["application/json"])]);
         foreach (var status in produced.GroupBy(m => m.StatusCode))
         {
             var types = status.Select(m => m.Type!).Distinct().ToList();

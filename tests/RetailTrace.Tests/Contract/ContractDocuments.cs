@@ -42,7 +42,21 @@ public sealed class ContractDocuments
     {
         var documents = new Dictionary<string, JsonObject>();
         foreach (var family in Families)
-            documents[family] = JsonNode.Parse(await http.GetStringAsync($"/openapi/{family}.json"))!.AsObject();
+        {
+            // An app of the rate limit tests may throttle the reader too: wait as told and read again.
+            for (var attempt = 1; ; attempt++)
+            {
+                using var response = await http.GetAsync($"/openapi/{family}.json");
+                if ((int)response.StatusCode == 429 && attempt < 10)
+                {
+                    await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+                    continue;
+                }
+                response.EnsureSuccessStatusCode();
+                documents[family] = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+                break;
+            }
+        }
         return new ContractDocuments(documents);
     }
 

@@ -78,9 +78,9 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         return CreateDefaultClient(new Uri("http://localhost"), new CookieContainerHandler(), new Contract.ContractCheck(ContractAsync));
     }
 
-    private Task<Contract.ContractDocuments>? _contract;
+    private static Task<Contract.ContractDocuments>? _contract;
 
-    /// <summary>The app's family documents, read once.</summary>
+    /// <summary>The family documents, read once for the run from the first app that asks (every app serves the same ones).</summary>
     public Task<Contract.ContractDocuments> ContractAsync() => _contract ??= Contract.ContractDocuments.LoadAsync(CreateDefaultClient(new Uri("http://localhost")));
 
     public HttpClient AdminClient()

@@ -96,9 +96,9 @@ public partial class Program
         app.MapStore();
         app.MapWebhooks();
         app.MapConsole();
-
-        // Unknown paths under an API prefix answer in that family's 404 shape.
-        app.MapFallback("/api/{**rest}", (HttpContext context) => ApiErrors.For(context, 404)).ExcludeFromDescription();
+        // No fallback route: unknown paths fall through to a bodiless 404 and a known path with a wrong method to
+        // routing's 405 (with Allow); UseFamilyStatusPages gives both the family's body. A catch-all route would
+        // outrank routing's 405.
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Auth;
@@ -55,6 +56,11 @@ public static class BatchesApi
             .WithSummary("batches_update: update a batch; omitted fields keep their values")
             .AcceptsJson<BatchRequest>()
             .Produces<BatchUpdateResponse>().ProducesFieldErrors().ProducesDrf(401, 403, 404);
+        // SPEC: PUT and PATCH are both partial updates.
+        group.MapPatch("/{uuid}/update/", Update).WithName("BatchesPartialUpdate")
+            .WithSummary("batches_partial_update: update a batch; omitted fields keep their values (as PUT)")
+            .AcceptsJson<BatchRequest>()
+            .Produces<BatchUpdateResponse>().ProducesFieldErrors().ProducesDrf(401, 403, 404);
     }
 
     // Newest first, ties by id: a backward walk of the (brand_id, updated_on, id) index. A client of one
@@ -83,7 +89,7 @@ public static class BatchesApi
             .ToListAsync(ct);
         return Drf.Ok(new BatchDetail(batch.Id, batch.Name, batch.RegulatoryId, batch.ProducedOn, batch.BrandId, batch.UpdatedOn,
             batch.DigitalCoaIds, batch.TestingLaboratories,
-            parts.Select(x => new BatchPackagedProduct(x.Packaged.Id, ProductResponse.From(x.Product), x.Packaged.RegulatoryId,
+            parts.Select(x => new BatchPackagedProduct(x.Packaged.Id, ProductResponse.From(x.Product) with { Images = ImageSlots(x.Product.Images) }, x.Packaged.RegulatoryId,
                 x.Packaged.PackagedOn, x.Packaged.DigitalCoaIds, batch.Name, batch.HarvestedOn, batch.ExtractionMethod)).ToList()));
     }
 
@@ -119,6 +125,19 @@ public static class BatchesApi
             await db.SaveChangesAsync(ct);
             return Drf.Ok(BatchUpdateResponse.From(batch));
         }, ct);
+    }
+
+    /// <summary>
+    /// A product's images as batch detail shows them (seed 003): the thumbnail, primary and banner slots always
+    /// present, each {} until the product sets it, then any other image keys the product holds.
+    /// </summary>
+    public static string ImageSlots(string images)
+    {
+        var stored = JsonNode.Parse(images) as JsonObject ?? [];
+        var shown = new JsonObject();
+        foreach (var slot in (string[])["thumbnail", "primary", "banner"]) shown[slot] = stored[slot]?.DeepClone() ?? new JsonObject();
+        foreach (var (key, value) in stored) if (!shown.ContainsKey(key)) shown[key] = value?.DeepClone();
+        return shown.ToJsonString();
     }
 
     /// <summary>Validates in field order and copies the fields sent onto <paramref name="batch"/>.</summary>

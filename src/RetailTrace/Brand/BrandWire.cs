@@ -107,7 +107,8 @@ public static class BrandOpenApi
         return builder;
     }
 
-    /// <summary>400 <c>{"field":["message"]}</c> validation errors, in field order.</summary>
+    /// <summary>400 <c>{"field":["message"]}</c> validation errors, in field order; a list field's errors are per item,
+    /// as a list (<c>{"contents":[{"packaged_product_uuid":["…"]}]}</c>) or by index (<c>{"digital_coa_uuids":{"0":["…"]}}</c>).</summary>
     public static RouteHandlerBuilder ProducesFieldErrors(this RouteHandlerBuilder builder) =>
-        builder.Produces<Dictionary<string, string[]>>(StatusCodes.Status400BadRequest);
+        builder.Produces<Dictionary<string, JsonElement>>(StatusCodes.Status400BadRequest);
 }

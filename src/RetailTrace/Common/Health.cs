@@ -7,10 +7,11 @@ public static class Health
 {
     public static IEndpointRouteBuilder MapHealthProbes(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }))
+        app.MapGet("/healthz", () => TypedResults.Ok(new ProbeStatus("ok")))
             .WithName("Liveness").WithTags("Health").WithSummary("The process is up").DisableRateLimiting();
         app.MapGet("/readyz", Readiness)
-            .WithName("Readiness").WithTags("Health").WithSummary("The database answers").ProducesProblem(503).DisableRateLimiting();
+            .WithName("Readiness").WithTags("Health").WithSummary("The database answers")
+            .Produces<ProbeStatus>().ProducesProblem(503).DisableRateLimiting();
         return app;
     }
 
@@ -21,6 +22,9 @@ public static class Health
         bool ready;
         try { ready = await db.Database.CanConnectAsync(ct); }
         catch (Exception ex) when (Database.IsUnavailable(ex)) { ready = false; }
-        return ready ? Results.Ok(new { status = "ready" }) : Results.Problem(statusCode: 503, title: "Database unreachable");
+        return ready ? Results.Ok(new ProbeStatus("ready")) : Results.Problem(statusCode: 503, title: "Database unreachable");
     }
 }
+
+/// <summary>A probe's answer: <c>{"status":"ok"}</c> or <c>{"status":"ready"}</c>.</summary>
+public sealed record ProbeStatus(string Status);

@@ -1,18 +1,68 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
 namespace RetailTrace.Common;
 
-/// <summary>The OpenAPI document at /openapi/v1.json and its docs page at /docs.</summary>
+/// <summary>
+/// One OpenAPI document per API family at <c>/openapi/{family}.json</c> (dispensary, brand, store, admin), each in
+/// its family's casing with its security scheme and error bodies, plus the combined <c>/openapi/v1.json</c> for
+/// existing users; <c>/docs</c> offers all of them. The wire rules the documents follow are in <see cref="OpenApiWire"/>.
+/// </summary>
 public static class OpenApiDocs
 {
-    public static IServiceCollection AddRetailTraceOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi(o => o.AddDocumentTransformer((doc, context, _) =>
+    public const string Combined = "v1";
+
+    /// <summary>The family documents: name, title, description.</summary>
+    public static readonly (string Name, string Title, string Description)[] Families =
+    [
+        ("dispensary", "RetailTrace Dispensary API v1.2", "LucidRetail-compatible API for a dispensary's point of sale: case imports, sales, voids, returns, traces and daily exports of package UIDs. Authenticate with an OAuth2 client (client credentials) at /o/token/."),
+        ("brand", "RetailTrace Brand API v1.5", "LucidSource-compatible API for a brand's ERP: batches, products, digital COAs, packaged products and cases of LucidIDs. Authenticate with an OAuth2 client (client credentials) at /o/token/."),
+        ("store", "RetailTrace Store API (BLAZE partner)", "BLAZE partner-compatible store API: product batches, quantities per room and inventory transfers. Send the partner key in the partner_key header and the shop's developer key in Authorization (no scheme)."),
+        ("admin", "RetailTrace Admin API", "Operator provisioning of tenants, credentials and store stock, plus health probes. Send the operator token as Authorization: Bearer."),
+    ];
+
+    /// <summary>The family document a path (as the API explorer gives it, without the leading slash) belongs to;
+    /// the token endpoint belongs to both LucidGreen families.</summary>
+    public static bool InFamily(string family, string path) => family switch
+    {
+        Combined => true,
+        "dispensary" => path.StartsWith("api/v1.2/", StringComparison.Ordinal) || path.StartsWith("api/v1/collections", StringComparison.Ordinal)
+            || path.StartsWith("exports/", StringComparison.Ordinal) || path.StartsWith("o/token", StringComparison.Ordinal),
+        "brand" => path.StartsWith("api/v1.5/", StringComparison.Ordinal) || path.StartsWith("o/token", StringComparison.Ordinal),
+        "store" => path.StartsWith("api/v1/partner/store/", StringComparison.Ordinal),
+        "admin" => path.StartsWith("admin/", StringComparison.Ordinal) || path is "healthz" or "readyz" or "metrics",
+        _ => false,
+    };
+
+    public static IServiceCollection AddRetailTraceOpenApi(this IServiceCollection services)
+    {
+        services.AddOpenApi(Combined, o => Configure(o, Combined, "RetailTrace",
+            "Dispensary API v1.2, Brand API v1.5, BLAZE partner Store API and the RetailTrace admin API in one document. " +
+            "The family documents (/openapi/dispensary.json, brand.json, store.json, admin.json) describe each API exactly; prefer them for client generation."));
+        foreach (var (name, title, description) in Families) services.AddOpenApi(name, o => Configure(o, name, title, description));
+        return services;
+    }
+
+    private static void Configure(OpenApiOptions options, string name, string title, string description)
+    {
+        options.ShouldInclude = api => api.RelativePath is { } path && InFamily(name, path);
+        options.AddDocumentTransformer((doc, context, _) =>
         {
-            doc.Info.Title = "RetailTrace";
-            doc.Info.Description = "Dispensary API v1.2, Brand API v1.5, BLAZE partner Store API and the RetailTrace admin API.";
+            doc.Info.Title = title;
+            doc.Info.Version = name switch { "dispensary" => "1.2", "brand" => "1.5", _ => "1.0" };
+            doc.Info.Description = description;
+            doc.Info.License = new OpenApiLicense { Name = "Apache-2.0", Identifier = "Apache-2.0" };
+            doc.Servers = [new OpenApiServer { Url = "/", Description = "This server" }];
             RestoreTrailingSlashes(doc, context.ApplicationServices);
+            OpenApiWire.AddSecuritySchemes(doc, name);
+            OpenApiWire.DescribeComponents(doc, name, context.ApplicationServices);
+            OpenApiWire.DescribeTags(doc);
             return Task.CompletedTask;
-        }));
+        });
+        options.AddOperationTransformer(OpenApiWire.DescribeOperationAsync);
+        options.AddSchemaTransformer(OpenApiWire.DescribeSchema);
+    }
 
     public static WebApplication MapRetailTraceDocs(this WebApplication app)
     {
@@ -20,8 +70,10 @@ public static class OpenApiDocs
         app.UseSwaggerUI(o =>
         {
             o.RoutePrefix = "docs";
-            o.SwaggerEndpoint("/openapi/v1.json", "RetailTrace");
+            foreach (var (name, title, _) in Families) o.SwaggerEndpoint($"/openapi/{name}.json", title);
+            o.SwaggerEndpoint($"/openapi/{Combined}.json", "RetailTrace (all APIs)");
             o.DocumentTitle = "RetailTrace API";
+            o.EnablePersistAuthorization();
         });
         return app;
     }
@@ -32,7 +84,7 @@ public static class OpenApiDocs
     /// body or Content-Type into a 404 before authentication could answer 401, where DRF reads an empty body as {}.
     /// </summary>
     public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder) =>
-        builder.AddOpenApiOperationTransformer(async (operation, context, ct) => operation.RequestBody = new OpenApiRequestBody
+        builder.WithMetadata(new OpenApiWire.JsonBody(typeof(T))).AddOpenApiOperationTransformer(async (operation, context, ct) => operation.RequestBody = new OpenApiRequestBody
         {
             Required = true,
             Content = new Dictionary<string, OpenApiMediaType>
@@ -40,6 +92,10 @@ public static class OpenApiDocs
                 ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(T), null, ct) },
             },
         });
+
+    /// <summary>Whether the endpoint requires a credential (no <c>AllowAnonymous</c>, some <c>Authorize</c>).</summary>
+    internal static bool IsSecured(IList<object> metadata) =>
+        metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
 
     /// <summary>
     /// The generator trims trailing slashes, but DRF routes (/api/v1.2/caseids/import/) are only

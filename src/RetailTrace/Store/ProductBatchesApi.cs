@@ -13,15 +13,15 @@ public static class ProductBatchesApi
     {
         batches.MapGet("/", List).WithName("StoreGetBatches")
             .WithSummary("Get batches: by batchId (wins over all filters), or filtered by productId, status and term; newest modified first")
-            .Produces<SearchResult<JsonObject>>().Produces<BlazeError>(400);
+            .Produces<SearchResult<ProductBatchDocument>>().Produces<BlazeError>(400);
         batches.MapGet("/dates", (StoreCaller caller, AppDb db, TimeProvider time, string? startDate, string? endDate, string? start, string? skip, string? limit) =>
                 ByDates(caller, db, time, startDate, endDate, start, skip, limit, byPurchaseDate: false))
             .WithName("StoreGetBatchesByDates").WithSummary("Get batches whose modified time is within [startDate, endDate] (epoch ms)")
-            .Produces<SearchResult<JsonObject>>().Produces<BlazeError>(400);
+            .Produces<SearchResult<ProductBatchDocument>>().Produces<BlazeError>(400);
         batches.MapGet("/dates/purchaseDate", (StoreCaller caller, AppDb db, TimeProvider time, string? startDate, string? endDate, string? start, string? skip, string? limit) =>
                 ByDates(caller, db, time, startDate, endDate, start, skip, limit, byPurchaseDate: true))
             .WithName("StoreGetBatchesByPurchaseDate").WithSummary("Get batches whose purchasedDate is within [startDate, endDate] (epoch ms)")
-            .Produces<SearchResult<JsonObject>>().Produces<BlazeError>(400);
+            .Produces<SearchResult<ProductBatchDocument>>().Produces<BlazeError>(400);
         return batches;
     }
 

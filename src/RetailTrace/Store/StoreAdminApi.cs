@@ -19,7 +19,7 @@ public static class StoreAdminApi
     public sealed record BatchQuantityRequest(string? ShopId, string? BatchId, string? InventoryId, decimal? Quantity);
 
     /// <summary>Documentation of the batch body: <c>shop_id</c>, <c>productId</c> and any ProductBatch field (camelCase).</summary>
-    public sealed record StoreBatchRequest(string? ShopId, string? ProductId);
+    public sealed record StoreBatchRequest(string? ShopId, [property: System.Text.Json.Serialization.JsonPropertyName("productId")] string? ProductId);
 
     public static IEndpointRouteBuilder MapStoreAdmin(this IEndpointRouteBuilder app)
     {
@@ -28,7 +28,7 @@ public static class StoreAdminApi
             .Produces<StoreProductResponse>(201);
         store.MapPost("/batches", CreateBatch).WithName("AdminCreateStoreBatch")
             .WithSummary("Create a product batch: shop_id, productId and any documented ProductBatch field; quantity comes from batch-quantities")
-            .AcceptsJson<StoreBatchRequest>().Produces<JsonObject>(201);
+            .AcceptsJson<StoreBatchRequest>().Produces<ProductBatchDocument>(201);
         store.MapPut("/batch-quantities", SetQuantity).WithName("AdminSetStoreBatchQuantity")
             .WithSummary("Set the quantity of a batch in an inventory room of its shop (not below what pending transfers reserve)")
             .Produces<BatchQuantityView>();
@@ -60,6 +60,7 @@ public static class StoreAdminApi
         errors.Require("shop_id", shopId).Require("productId", productId);
         var (fields, invalid) = ProductBatchDocument.FromInput(body);
         foreach (var (field, message) in invalid) errors.Add(field, message);
+        foreach (var (field, message) in ProductBatchValidation.NestedErrors(body)) errors.Add(field, message);
         var shop = errors.Any ? null : await db.Shops.AsNoTracking().FirstOrDefaultAsync(x => x.Id == shopId);
         if (!errors.Any && shop is null) errors.Add("shop_id", "Unknown shop.");
         var product = errors.Any ? null : await db.StoreProducts.AsNoTracking().FirstOrDefaultAsync(x => x.Id == productId && x.ShopId == shopId);

@@ -126,6 +126,8 @@ public static class WebhooksAdminApi
 
     private static async Task<IResult> ListAsync(string? dispensary_uuid, string? brand_uuid, string? shop_id, AppDb db, CancellationToken ct)
     {
+        // An id with a control character names no owner (and PostgreSQL refuses NUL in text).
+        if ((dispensary_uuid ?? brand_uuid ?? shop_id)?.Any(char.IsControl) == true) return TypedResults.Ok(new List<EndpointResponse>());
         WebhookOwner? owner = dispensary_uuid is not null ? ShortUuid.TryDecode(dispensary_uuid, out var d) ? WebhookOwner.Dispensary(d) : new(WebhookOwner.DispensaryKind, dispensary_uuid)
             : brand_uuid is not null ? ShortUuid.TryDecode(brand_uuid, out var b) ? WebhookOwner.Brand(b) : new(WebhookOwner.BrandKind, brand_uuid)
             : shop_id is not null ? WebhookOwner.Shop(shop_id)

@@ -100,7 +100,10 @@ public abstract class BatchesTests(AppFixture app)
 
         var (status, body, _) = await b.Client.GetJsonAsync($"/api/v1.5/batches/{batch.Uuid()}/");
         Assert.Equal(200, status);
-        var productJson = BrandCatalog.MinimalProductJson(product.Uuid(), "Gummies", (string)product["updated_on"]!);
+        // Seed 003: batch detail shows the product's three image slots, {} until set.
+        var productJson = BrandCatalog.MinimalProductJson(product.Uuid(), "Gummies", (string)product["updated_on"]!)
+            .Replace("\"images\":{}", "\"images\":{\"thumbnail\":{},\"primary\":{},\"banner\":{}}");
+        Assert.Contains("\"images\":{\"thumbnail\":{},\"primary\":{},\"banner\":{}}", productJson);
         Assert.Equal($$"""{"uuid":"{{batch.Uuid()}}","name":"Batch 7","regulatory_id":"R-1","produced_on":"2022-02-02T08:33:00.732327Z","brand_uuid":"{{b.BrandUuid}}","updated_on":"{{(string)body!["updated_on"]!}}","digital_coa_uuids":["{{coa}}"],"testing_laboratories":[{"name":"SC Labs"}],"packaged_products":[{"uuid":"{{packaged.Uuid()}}","product":{{productJson}},"regulatory_id":"PKG-1","packaged_on":"2022-01-05","digital_coa_uuids":["{{coa}}"],"batch_name":"Batch 7","harvested_on":"2021-12-01","extraction_method":"CO2"}]}""", body.Json());
     }
 
@@ -127,6 +130,32 @@ public abstract class BatchesTests(AppFixture app)
         var (_, detail, _) = await b.Client.GetJsonAsync($"/api/v1.5/batches/{batch.Uuid()}/");
         Assert.Equal("ABCDEF012345670000020203", (string)detail!["regulatory_id"]!);
         Assert.Equal((string)clearedBody["updated_on"]!, (string)detail["updated_on"]!);
+    }
+
+    [Fact]
+    public async Task Detail_keeps_the_image_slots_a_product_sets_and_fills_the_others()
+    {
+        var b = await app.NewBrandAsync();
+        var product = await b.Client.CreatedAsync("/api/v1.5/products/create/",
+            new { name = "P", images = new { primary = new { url = "https://img.example/p.png" }, gallery = new[] { "g1" } } });
+        var batch = await b.Client.CreatedAsync("/api/v1.5/batches/create/", new { name = "B" });
+        await b.Client.CreatedAsync($"/api/v1.5/batches/{batch.Uuid()}/packaged-products/", new { product_uuid = product.Uuid() });
+        var (_, body, _) = await b.Client.GetJsonAsync($"/api/v1.5/batches/{batch.Uuid()}/");
+        Assert.Equal("""{"thumbnail":{},"primary":{"url":"https://img.example/p.png"},"banner":{},"gallery":["g1"]}""",
+            body!["packaged_products"]![0]!["product"]!["images"].Json());
+    }
+
+    [Fact]
+    public async Task Patch_is_a_partial_update_like_put()
+    {
+        var b = await app.NewBrandAsync();
+        var batch = await b.Client.CreatedAsync("/api/v1.5/batches/create/", new { name = "Old", regulatory_id = "R-1" });
+        var (status, body, _) = await b.Client.SendAsync(HttpMethod.Patch, $"/api/v1.5/batches/{batch.Uuid()}/update/", new { name = "New" });
+        Assert.Equal(200, status);
+        Assert.Equal($$"""{"uuid":"{{batch.Uuid()}}","name":"New","regulatory_id":"R-1","produced_on":null,"brand_uuid":"{{b.BrandUuid}}","digital_coa_uuids":[],"updated_on":"{{(string)body!["updated_on"]!}}"}""", body.Json());
+        var (missing, missingBody, _) = await b.Client.SendAsync(HttpMethod.Patch, $"/api/v1.5/batches/{ShortUuid.NewId()}/update/", new { name = "X" });
+        Assert.Equal(404, missing);
+        Assert.Equal("""{"detail":"Not found."}""", missingBody.Json());
     }
 
     [Fact]

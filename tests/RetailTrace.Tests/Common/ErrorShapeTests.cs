@@ -34,6 +34,19 @@ public abstract class ErrorShapeTests(AppFixture app)
     }
 
     [Theory]
+    [InlineData("DELETE", "/api/v1.2/transactions/complete/", "POST", """{"detail":"Method \"DELETE\" not allowed."}""")]
+    [InlineData("PUT", "/api/v1.5/batches/create/", "GET, POST", """{"detail":"Method \"PUT\" not allowed."}""")]
+    [InlineData("POST", "/api/v1.5/batches/CXc85b4rqinB7s5J52TRYb/update/", "PATCH, PUT", """{"detail":"Method \"POST\" not allowed."}""")]
+    [InlineData("DELETE", "/api/v1/partner/store/batches/transferInventory", "POST", """{"field":"request","message":"Method DELETE is not allowed.","errorType":"com.fourtwenty.core.exceptions.BlazeInvalidArgException","references":null}""")]
+    public async Task Wrong_method_on_api_route_is_405_with_allow_and_family_body(string method, string url, string allow, string expected)
+    {
+        using var response = await app.Client().SendAsync(new HttpRequestMessage(new HttpMethod(method), url), Ct);
+        Assert.Equal(405, (int)response.StatusCode);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow.Order(StringComparer.Ordinal)));
+        Assert.Equal(expected, await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Theory]
     [InlineData("/api/v1.2/transactions/complete/", """{"detail":"Request body is too large."}""")]
     [InlineData("/api/v1/partner/store/batches/transferInventory", """{"field":"request","message":"Request body is too large.","errorType":"com.fourtwenty.core.exceptions.BlazeInvalidArgException","references":null}""")]
     public async Task Bodies_over_10_MiB_are_refused_with_413_unread(string url, string expected)

@@ -80,6 +80,7 @@ public abstract partial class TenancyMatrixTests(AppFixture app)
             new("digital_coa_uuids", id => Obj(("name", "B"), ("digital_coa_uuids", new JsonArray(id("coa")))), 400),
         ],
         ["PUT /api/v1.5/batches/{uuid}/update/"] = [new("digital_coa_uuids", id => Obj(("digital_coa_uuids", new JsonArray(id("coa")))), 400)],
+        ["PATCH /api/v1.5/batches/{uuid}/update/"] = [new("digital_coa_uuids", id => Obj(("digital_coa_uuids", new JsonArray(id("coa")))), 400)],
         ["POST /api/v1.5/batches/{batchUuid}/packaged-products/"] =
         [
             new("product_uuid", id => Obj(("product_uuid", id("product"))), 400),

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -72,12 +73,18 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         return WithWebHostBuilder(configure);
     }
 
-    /// <summary>An HTTP client for the app; skips the calling test when this provider is unavailable.</summary>
+    /// <summary>An HTTP client for the app; skips the calling test when this provider is unavailable. Every response
+    /// it receives is checked against its family's OpenAPI document (<see cref="Contract.ContractCheck"/>).</summary>
     public HttpClient Client()
     {
         if (_unavailable is not null) Assert.Skip(_unavailable);
-        return CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost") });
+        return CreateDefaultClient(new Uri("http://localhost"), new CookieContainerHandler(), new Contract.ContractCheck(ContractAsync));
     }
+
+    private static Task<Contract.ContractDocuments>? _contract;
+
+    /// <summary>The family documents, read once for the run from the first app that asks (every app serves the same ones).</summary>
+    public Task<Contract.ContractDocuments> ContractAsync() => _contract ??= Contract.ContractDocuments.LoadAsync(CreateDefaultClient(new Uri("http://localhost")));
 
     public HttpClient AdminClient()
     {

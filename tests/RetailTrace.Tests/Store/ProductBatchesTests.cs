@@ -96,7 +96,7 @@ public abstract class ProductBatchesTests(AppFixture app)
         var created = await app.BatchAsync(store.ShopId, product, new JsonObject
         {
             ["weightType"] = "UNIT", ["complianceSampleChecked"] = true, ["vendorName"] = vendor, ["cost"] = null, ["unitWeightType"] = null,
-            ["potencyAmount"] = new JsonObject { ["thc"] = new JsonArray(1, 2.50, "x"), ["empty"] = new JsonObject() }, ["totalExciseTax"] = 1e-3,
+            ["potencyAmount"] = new JsonObject { ["thc"] = 2.50, ["thcBatch"] = true, ["cbd"] = null, ["empty"] = new JsonObject() }, ["totalExciseTax"] = 1e-3,
         });
 
         var (status, body, raw) = await store.Client.GetJsonAsync($"{Base}?batchId={created["id"]}");
@@ -108,7 +108,7 @@ public abstract class ProductBatchesTests(AppFixture app)
         Assert.Equal(vendor, (string)batch["vendorName"]!);
         Assert.Null(batch["cost"]);
         Assert.Equal("NONE", (string)batch["unitWeightType"]!);
-        Assert.Equal("""{"thc":[1,2.5,"x"],"empty":{}}""", batch["potencyAmount"].Json());
+        Assert.Equal("""{"thc":2.5,"thcBatch":true,"cbd":null,"empty":{}}""", batch["potencyAmount"].Json());
         Assert.Equal("0.001", batch["totalExciseTax"].Json());
         Assert.Contains("""Bob\u0027s \u0022\u003CFarm\u003E\u0022 \u0026 S\u00F6hne\n\u2028""", raw);
         Assert.Equal(created.ToJsonString(), batch.ToJsonString());
@@ -290,6 +290,14 @@ public abstract class ProductBatchesTests(AppFixture app)
             rawBody: $$$"""{"shop_id":"{{{store.ShopId}}}","productId":"{{{product}}}","thc":"high","status":"SOLD","notes":{}}""");
         Assert.Equal(400, s1);
         Assert.Equal("""{"thc":["Must be a number."],"status":["Must be one of: IN_TRANSFER, RECEIVED, IN_TESTING, READY_FOR_SALE, PROCESSING."],"notes":["Must be an array."]}""", b1!["errors"].Json());
+        var (nested, nestedBody, _) = await admin.SendAsync(HttpMethod.Post, "/admin/v1/store/batches",
+            rawBody: $$$"""{"shop_id":"{{{store.ShopId}}}","productId":"{{{product}}}","potencyAmount":{"thc":"ZERO","cbd":null},"notes":[{"message":7}],"attachments":[{"type":"Video"}]}""");
+        Assert.Equal(400, nested);
+        var nestedErrors = nestedBody!["errors"]!.AsObject();
+        Assert.Equal(["potencyAmount", "attachments", "notes"], nestedErrors.Select(e => e.Key));
+        Assert.Equal("potencyAmount.thc: Value is \"string\" but should be \"number, null\"", (string)nestedErrors["potencyAmount"]![0]!);
+        Assert.Equal("attachments.0.type: Value should match one of the values specified by the enum", (string)nestedErrors["attachments"]![0]!);
+        Assert.Equal("notes.0.message: Value is \"integer\" but should be \"string, null\"", (string)nestedErrors["notes"]![0]!);
         var (s2, b2, _) = await admin.SendAsync(HttpMethod.Post, "/admin/v1/store/batches", rawBody: """{"shop_id":"000000000000000000000000","productId":"x"}""");
         Assert.Equal(400, s2);
         Assert.Equal("""{"shop_id":["Unknown shop."]}""", b2!["errors"].Json());

@@ -32,8 +32,10 @@ public partial class Program
         builder.AddRetailTraceTelemetry();
         AdminAuthHandler.EnsureStrongToken(builder.Configuration);
         // Download links name the request's host when no PublicBaseUrl is set, so host filtering answers only the hosts
-        // the operator allowed; without AllowedHosts, only the loopback names.
-        if (string.IsNullOrEmpty(builder.Configuration["AllowedHosts"])) builder.Configuration["AllowedHosts"] = "localhost;127.0.0.1;[::1]";
+        // the operator allowed; without AllowedHosts, the loopback names and PublicBaseUrl's host.
+        if (string.IsNullOrEmpty(builder.Configuration["AllowedHosts"]))
+            builder.Configuration["AllowedHosts"] = "localhost;127.0.0.1;[::1]"
+                + (Uri.TryCreate(builder.Configuration["PublicBaseUrl"], UriKind.Absolute, out var publicUrl) ? ";" + publicUrl.Host : "");
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DatabaseOutage>();

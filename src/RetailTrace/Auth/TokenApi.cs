@@ -68,6 +68,8 @@ public static class TokenApi
 
         var (clientId, secret) = FromBasic(request) ?? (form["client_id"].ToString(), form["client_secret"].ToString());
         if (clientId.Length == 0 || secret.Length == 0) return Error(401, "invalid_client");
+        // HTTP Basic credentials are percent-decoded here, after the body guard: a NUL could not be stored or looked up.
+        if (clientId.Contains('\0') || secret.Contains('\0')) return Error(400, "invalid_request", RequestBody.NullCharacterMessage);
         if (lockouts.LockedFor(clientId) is { } locked) return new RateLimits.Throttled(locked);
 
         var client = await db.OAuthClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId && !c.Revoked);

@@ -143,11 +143,11 @@ public static class OpenApiWire
         var rateLimited = !metadata.OfType<DisableRateLimitingAttribute>().Any();
         if (rateLimited) AddResponse(operation, 429, error, errorType, retryAfter: true);
         AddResponse(operation, 503, error, errorType, retryAfter: true);
-        if (hasBody)
-        {
-            AddResponse(operation, 413, error, errorType);
-            AddResponse(operation, 415, error, errorType);
-        }
+        // The request body guard (RequestBody.cs) answers on every operation, whatever its method: a NUL in the query
+        // (400), a body too large (413) or of another media type (415).
+        AddResponse(operation, 400, error, errorType, alternative: true);
+        AddResponse(operation, 413, error, errorType);
+        AddResponse(operation, 415, error, errorType);
 
         // Idempotency-Key (Idempotency.cs): admin and store writes.
         if (hasBody && family is ApiFamily.Blaze || hasBody && path.StartsWith("/admin/v1", StringComparison.Ordinal) && OpenApiDocs.IsSecured(metadata))
@@ -192,14 +192,23 @@ public static class OpenApiWire
         {
             ApiFamily.Drf => typeof(DrfDetail),
             ApiFamily.Blaze => typeof(BlazeError),
+            ApiFamily.OAuth => typeof(Auth.TokenApi.OAuthError),
             _ => typeof(ProblemDetails),
         }, null, ct);
 
     /// <summary>Documents <paramref name="status"/> with the family's error body unless the endpoint documents it already;
     /// <c>Retry-After</c> is added either way where the server sends it.</summary>
-    private static void AddResponse(OpenApiOperation operation, int status, IOpenApiSchema error, string contentType, bool retryAfter = false)
+    /// <summary><paramref name="alternative"/>: when the endpoint documents the status with another body, the family's error
+    /// body becomes one more alternative of it.</summary>
+    private static void AddResponse(OpenApiOperation operation, int status, IOpenApiSchema error, string contentType, bool retryAfter = false, bool alternative = false)
     {
         var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (alternative && operation.Responses!.TryGetValue(key, out var documented) && documented is OpenApiResponse { Content: { } content }
+            && content.TryGetValue(contentType, out var media) && media.Schema is { } schema && !ReferenceEquals(schema, error))
+        {
+            if (schema is OpenApiSchema { AnyOf: { } alternatives }) { if (!alternatives.Contains(error)) alternatives.Add(error); }
+            else media.Schema = new OpenApiSchema { AnyOf = [schema, error] };
+        }
         if (!operation.Responses!.TryGetValue(key, out var existing))
         {
             existing = new OpenApiResponse

@@ -51,6 +51,15 @@ public abstract class DownloadLinkHostTests(AppFixture app)
         Assert.Equal(200, status);
         Assert.StartsWith("https://rt.example.com/exports/package-uid-exports/", url);
     }
+
+    [Fact]
+    public async Task Without_AllowedHosts_the_public_base_urls_host_is_answered()
+    {
+        var (status, url) = await ExportUrlAsync("https://rt.example.com", ("PublicBaseUrl", "https://rt.example.com/"));
+        Assert.Equal(200, status);
+        Assert.StartsWith("https://rt.example.com/exports/package-uid-exports/", url);
+        Assert.Equal((400, null), await ExportUrlAsync("https://evil.example", ("PublicBaseUrl", "https://rt.example.com/")));
+    }
 }
 
 public sealed class DownloadLinkHostTestsOnSqlite(SqliteApp app) : DownloadLinkHostTests(app), IClassFixture<SqliteApp>;

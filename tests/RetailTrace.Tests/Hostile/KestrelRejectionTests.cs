@@ -21,15 +21,15 @@ public sealed class KestrelRejectionTests
         await using var server = await ServerProcess.StartAsync(DatabaseProvider.Sqlite);
         var uri = new Uri(server.BaseUrl);
 
-        Assert.StartsWith("HTTP/1.1 400 ", await SendRawAsync(uri, "GET /api/v1.2/a%00b/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8.ToArray()));
-        Assert.StartsWith("HTTP/1.1 400 ", await SendRawAsync(uri, [.. "GET /api/v1.2/"u8, 0xFF, 0x00, .. " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8]));
+        Assert.StartsWith("HTTP/1.1 400 ", await SendRawAsync(uri, "GET /api/v1.2/a%00b/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"u8.ToArray()));
+        Assert.StartsWith("HTTP/1.1 400 ", await SendRawAsync(uri, [.. "GET /api/v1.2/"u8, 0xFF, 0x00, .. " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"u8]));
         // Percent-encoded invalid UTF-8 is decoded leniently and routed: an anonymous caller's 401, not a 5xx.
-        Assert.Matches(@"^HTTP/1\.1 4\d\d ", await SendRawAsync(uri, "GET /api/v1.2/%C3%28/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8.ToArray()));
-        Assert.StartsWith("HTTP/1.1 414 ", await SendRawAsync(uri, Encoding.ASCII.GetBytes($"GET /api/v1.2/{new string('a', 10_000)}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+        Assert.Matches(@"^HTTP/1\.1 4\d\d ", await SendRawAsync(uri, "GET /api/v1.2/%C3%28/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"u8.ToArray()));
+        Assert.StartsWith("HTTP/1.1 414 ", await SendRawAsync(uri, Encoding.ASCII.GetBytes($"GET /api/v1.2/{new string('a', 10_000)}/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")));
 
         // The token endpoint takes anonymous bodies; 1 MiB is its limit, so 1.1 MiB in chunks is read up to the limit and refused.
         var chunk = new string('a', 64 * 1024);
-        var request = new StringBuilder("POST /o/token/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+        var request = new StringBuilder("POST /o/token/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
         for (var i = 0; i < 18; i++) request.Append($"{chunk.Length:x}\r\n{chunk}\r\n");
         request.Append("0\r\n\r\n");
         var answer = await SendRawAsync(uri, Encoding.ASCII.GetBytes(request.ToString()));

@@ -82,6 +82,19 @@ public abstract class RequestBodyTests(AppFixture app)
     }
 
     [Fact]
+    public async Task The_token_endpoint_refuses_a_nul_in_http_basic_credentials()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/o/token/")
+        {
+            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("a%00b:secret")));
+        using var response = await app.Client().SendAsync(request, Ct);
+        Assert.Equal((400, """{"error":"invalid_request","error_description":"Null characters are not allowed."}"""),
+            ((int)response.StatusCode, await response.Content.ReadAsStringAsync(Ct)));
+    }
+
+    [Fact]
     public async Task The_token_endpoint_refuses_more_than_100_form_fields()
     {
         var body = "grant_type=client_credentials&" + string.Join("&", Enumerable.Range(0, 200).Select(i => $"f{i}=x"));

@@ -145,7 +145,11 @@ public static class OpenApiWire
         AddResponse(operation, 503, error, errorType, retryAfter: true);
         // The request body guard (RequestBody.cs) answers on every operation, whatever its method: a NUL in the query
         // (400), a body too large (413) or of another media type (415).
+        // Its 400 names the field where there is one: DRF field errors, or the admin API's validation problem.
         AddResponse(operation, 400, error, errorType, alternative: true);
+        if (family is ApiFamily.Drf or ApiFamily.Problem)
+            AddResponse(operation, 400, await context.GetOrCreateSchemaAsync(family == ApiFamily.Drf
+                ? typeof(Dictionary<string, JsonElement>) : typeof(HttpValidationProblemDetails), null, ct), errorType, alternative: true);
         AddResponse(operation, 413, error, errorType);
         AddResponse(operation, 415, error, errorType);
 

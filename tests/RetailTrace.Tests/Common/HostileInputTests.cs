@@ -106,7 +106,7 @@ public abstract partial class HostileInputTests(AppFixture app)
     [Fact]
     public async Task Every_endpoint_answers_hostile_input_with_a_4xx_in_its_family_shape()
     {
-        var callers = await CallersAsync();
+        var callers = await CallersAsync(app);
         var endpoints = Endpoints(app.Services).ToList();
         Assert.NotEmpty(endpoints);
         var failures = new List<string>();
@@ -153,7 +153,8 @@ public abstract partial class HostileInputTests(AppFixture app)
 
     private static string Preview(byte[]? body) => body is null ? "" : Encoding.UTF8.GetString(body[..Math.Min(body.Length, 60)]);
 
-    private static string Fill(string pattern, string value) => RouteParameter().Replace(pattern, value);
+    /// <summary>The route pattern with <paramref name="value"/> for every parameter.</summary>
+    internal static string Fill(string pattern, string value) => RouteParameter().Replace(pattern, value);
 
     [GeneratedRegex(@"\{[^}]+\}")]
     private static partial Regex RouteParameter();
@@ -164,7 +165,7 @@ public abstract partial class HostileInputTests(AppFixture app)
     private static partial Regex LeakedInternals();
 
     /// <summary>An authenticated client of the kind each path expects, so input reaches the handlers.</summary>
-    private async Task<Func<string, HttpClient>> CallersAsync()
+    internal static async Task<Func<string, HttpClient>> CallersAsync(AppFixture app)
     {
         var dispensary = (await app.NewDispensaryAsync(exportEnabled: true)).Client;
         var brand = (await app.NewBrandAsync()).Client;

@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using RetailTrace.Common;
 using RetailTrace.Tests.Common;
@@ -16,7 +15,7 @@ namespace RetailTrace.Tests.Hostile;
 /// duplicate keys, wrong types, huge numbers, huge arrays, deep nesting, a wrong content type, NUL in the query
 /// and the path. No answer is a 5xx, and every refusal has the family's error shape.
 /// </summary>
-public abstract partial class HostileSweepTests(AppFixture app)
+public abstract class HostileSweepTests(AppFixture app)
 {
     private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
     private const string Id = "CXc85b4rqinB7s5J52TRYb";
@@ -67,11 +66,11 @@ public abstract partial class HostileSweepTests(AppFixture app)
     [Fact]
     public async Task No_route_answers_hostile_json_with_a_5xx_and_every_refusal_has_the_family_shape()
     {
-        var callers = await CallersAsync();
+        var callers = await HostileInputTests.CallersAsync(app);
         var failures = new List<string>();
         foreach (var (method, pattern) in HostileInputTests.Endpoints(app.Services).Where(e => e.Method != "GET"))
         {
-            var url = Fill(pattern, Id);
+            var url = HostileInputTests.Fill(pattern, Id);
             foreach (var (name, body) in Refused)
             {
                 var (status, problem) = await SendAsync(callers(pattern), method, url, body, "application/json");
@@ -91,11 +90,11 @@ public abstract partial class HostileSweepTests(AppFixture app)
     [Fact]
     public async Task Every_json_write_refuses_a_text_plain_body_with_415_or_answers_without_reading_it()
     {
-        var callers = await CallersAsync();
+        var callers = await HostileInputTests.CallersAsync(app);
         var failures = new List<string>();
         foreach (var (method, pattern) in HostileInputTests.Endpoints(app.Services).Where(e => e.Method != "GET"))
         {
-            var url = Fill(pattern, Id);
+            var url = HostileInputTests.Fill(pattern, Id);
             var (status, problem) = await SendAsync(callers(pattern), method, url, "{}"u8.ToArray(), "text/plain");
             if (problem is not null) failures.Add($"{method} {url} → {status}: {problem}");
         }
@@ -107,11 +106,11 @@ public abstract partial class HostileSweepTests(AppFixture app)
     [Fact]
     public async Task Every_route_refuses_nul_characters_in_the_query_with_400_in_its_family_shape()
     {
-        var callers = await CallersAsync();
+        var callers = await HostileInputTests.CallersAsync(app);
         var failures = new List<string>();
         foreach (var (method, pattern) in HostileInputTests.Endpoints(app.Services))
         {
-            foreach (var url in new[] { Fill(pattern, Id) + "?page=%00&term=a%00b&limit=1", Fill(pattern, Id) + "?%00=1" })
+            foreach (var url in new[] { HostileInputTests.Fill(pattern, Id) + "?page=%00&term=a%00b&limit=1", HostileInputTests.Fill(pattern, Id) + "?%00=1" })
             {
                 var (status, problem) = await SendAsync(callers(pattern), method, url, null, null);
                 if (problem is not null) failures.Add($"{method} {url} → {status}: {problem}");
@@ -150,26 +149,6 @@ public abstract partial class HostileSweepTests(AppFixture app)
             _ => mediaType == "application/problem+json" && (int?)node?["status"] == status,
         };
         return ok ? null : $"not in the {family} shape: {raw[..Math.Min(raw.Length, 300)]}";
-    }
-
-    private static string Fill(string pattern, string value) => RouteParameter().Replace(pattern, value);
-
-    [GeneratedRegex(@"\{[^}]+\}")]
-    private static partial Regex RouteParameter();
-
-    /// <summary>An authenticated client of the kind each path expects, so the input reaches the handlers.</summary>
-    private async Task<Func<string, HttpClient>> CallersAsync()
-    {
-        var dispensary = (await app.NewDispensaryAsync(exportEnabled: true)).Client;
-        var brand = (await app.NewBrandAsync()).Client;
-        var store = (await app.NewStoreAsync()).Client;
-        var admin = app.AdminClient();
-        var anonymous = app.Client();
-        return path => path.StartsWith("/api/v1.2/") || path.StartsWith("/api/v1/collections/") ? dispensary
-            : path.StartsWith("/api/v1.5/") ? brand
-            : path.StartsWith("/api/v1/partner/store") ? store
-            : path.StartsWith("/admin/") ? admin
-            : anonymous;
     }
 }
 

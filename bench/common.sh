@@ -24,3 +24,14 @@ stop_postgres() {
 }
 
 wait_ready() { for _ in $(seq 1 300); do curl -sf "$1" >/dev/null && return 0; sleep 0.2; done; echo "not ready: $1" >&2; exit 1; }
+
+# app_database <sqlite|postgres> <pg port>: the server's database in $WORK (PostgreSQL is started on the port);
+# sets CS and DB_PROVIDER for its ConnectionStrings__RetailTrace and Database__Provider settings.
+app_database() {
+  if [ "$1" = postgres ]; then
+    start_postgres "$2" retailtrace
+    CS="Host=127.0.0.1;Port=$2;Username=postgres;Database=retailtrace" DB_PROVIDER=Postgres
+  else
+    CS="Data Source=$WORK/retailtrace.db" DB_PROVIDER=Sqlite
+  fi
+}

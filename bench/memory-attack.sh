@@ -17,15 +17,10 @@ trap cleanup EXIT
 
 build_release
 
-if [ "$PROVIDER" = postgres ]; then
-  start_postgres "$PGPORT" retailtrace
-  CS="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=retailtrace"
-else
-  CS="Data Source=$WORK/retailtrace.db"
-fi
+app_database "$PROVIDER" "$PGPORT"
 
 # The rate limiter is opened wide: the attack is on memory, not on request counts.
-Database__Provider=$([ "$PROVIDER" = postgres ] && echo Postgres || echo Sqlite) ConnectionStrings__RetailTrace="$CS" \
+Database__Provider=$DB_PROVIDER ConnectionStrings__RetailTrace="$CS" \
   Admin__Token=$ADMIN_TOKEN Logging__LogLevel__Default=Warning ObjectStore__LocalPath="$WORK/exports" \
   RateLimit__PermitsPerSecond=1000000 RateLimit__Burst=1000000 \
   dotnet "$APP_DLL" --urls "http://127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 & APID=$!; PIDS+=("$APID")

@@ -19,14 +19,9 @@ trap cleanup EXIT
 
 build_release
 
-if [ "$PROVIDER" = postgres ]; then
-  start_postgres "$PGPORT" retailtrace
-  CS="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=retailtrace"
-else
-  CS="Data Source=$WORK/retailtrace.db"
-fi
+app_database "$PROVIDER" "$PGPORT"
 
-Database__Provider=$([ "$PROVIDER" = postgres ] && echo Postgres || echo Sqlite) ConnectionStrings__RetailTrace="$CS" \
+Database__Provider=$DB_PROVIDER ConnectionStrings__RetailTrace="$CS" \
   Admin__Token=$ADMIN_TOKEN Logging__LogLevel__Default=Warning ObjectStore__LocalPath="$WORK/exports" \
   dotnet "$APP_DLL" --urls "http://127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 & APID=$!; PIDS+=("$APID")
 wait_ready "http://127.0.0.1:$PORT/readyz"

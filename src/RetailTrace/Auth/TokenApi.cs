@@ -110,6 +110,7 @@ public static class TokenApi
         catch (FormatException) { return null; }
     }
 
-    private static IResult Error(int status, string error, string? description = null) =>
+    /// <summary>An RFC 6749 §5.2 error body, the token endpoint's own refusals and those made before it (<see cref="ApiErrors"/>).</summary>
+    internal static IResult Error(int status, string error, string? description = null) =>
         TypedResults.Json(new OAuthError(error, description), statusCode: status);
 }

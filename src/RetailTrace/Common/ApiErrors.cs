@@ -52,7 +52,7 @@ public static class ApiErrors
             }),
             ApiFamily.Console => OperatorConsole.ConsoleErrors.Page(status),
             // RFC 6749 §5.2 error codes; the token endpoint's own refusals use the same body.
-            ApiFamily.OAuth => OAuthError(status == 503 ? "temporarily_unavailable" : status >= 500 ? "server_error" : "invalid_request", null, status),
+            ApiFamily.OAuth => Auth.TokenApi.Error(status, status == 503 ? "temporarily_unavailable" : status >= 500 ? "server_error" : "invalid_request"),
             _ => Results.Problem(statusCode: status),
         };
     }
@@ -72,7 +72,7 @@ public static class ApiErrors
             ApiFamily.Blaze => Blaze.Error(error.Status, error.Field ?? "request",
                 error.Fault == BodyFault.Syntax ? "The request body is not valid JSON." : error.Message),
             ApiFamily.Console => OperatorConsole.ConsoleErrors.Page(error.Status, error.Message),
-            ApiFamily.OAuth => OAuthError("invalid_request", error.Message, error.Status),
+            ApiFamily.OAuth => Auth.TokenApi.Error(error.Status, "invalid_request", error.Message),
             // The admin API words a NUL as its own validation does.
             _ when error.Field is not null => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
@@ -81,9 +81,6 @@ public static class ApiErrors
             _ => Results.Problem(statusCode: error.Status, detail: error.Message),
         };
     }
-
-    private static IResult OAuthError(string error, string? description, int status) =>
-        TypedResults.Json(new Auth.TokenApi.OAuthError(error, description), statusCode: status);
 
     /// <summary>
     /// Refuses bodies over the path's <see cref="BodyLimits.MaxBytes"/> before reading them (before authentication too:

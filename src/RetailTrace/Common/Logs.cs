@@ -47,6 +47,8 @@ public static partial class Logs
         // download link is a credential for its lifetime: they stay off whatever level is configured, and the
         // request log replaces them. Warning keeps hosting's start-up errors.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // The Data Protection key store's Debug lines hold each key's XML, its master key included: off whatever level.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore", LogLevel.Information);
         builder.Services.Configure<SimpleConsoleFormatterOptions>(o => o.TimestampFormat ??= Timestamp + " ");
         builder.Services.Configure<JsonConsoleFormatterOptions>(o => o.TimestampFormat ??= Timestamp);
         return builder;

@@ -21,10 +21,13 @@ public static class Database
         : Provider(config) == DatabaseProvider.Sqlite ? DefaultSqlite
         : throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:RetailTrace is not set.");
 
-    public static void Configure(DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString)
+    public static void Configure(DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString) =>
+        Configure(options, provider, connectionString, retryConflicts: true);
+
+    private static void Configure(DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString, bool retryConflicts)
     {
         if (provider == DatabaseProvider.Postgres)
-            options.UseNpgsql(WithPoolSettings(connectionString), o => o.ExecutionStrategy(d => new RetryOnConflict(d)));
+            options.UseNpgsql(WithPoolSettings(connectionString), o => { if (retryConflicts) o.ExecutionStrategy(d => new RetryOnConflict(d)); });
         else options.UseSqlite(connectionString);
         // A failed statement's exception goes to the code that handles it, which logs it once if it is a failure:
         // an expected unique violation is an answer (a replay, a lost race), anything else reaches the request's
@@ -47,6 +50,19 @@ public static class Database
         }
         var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
         return file is "" or ":memory:" || file.StartsWith("file:", StringComparison.Ordinal) ? $"SQLite {file}" : $"SQLite file {Path.GetFullPath(file)}";
+    }
+
+    /// <summary>
+    /// A new context on <paramref name="db"/>'s database whose queries stream their rows, for reads too long to hold
+    /// in memory (an export): under an execution strategy that retries, EF Core reads a query's whole result into
+    /// memory first, so that it could run it again. Only writes lose races (<see cref="RetryOnConflict"/>); a read
+    /// never needs that retry. The caller disposes it.
+    /// </summary>
+    public static AppDb Streaming(this AppDb db)
+    {
+        var options = new DbContextOptionsBuilder<AppDb>();
+        Configure(options, db.IsSqlite ? DatabaseProvider.Sqlite : DatabaseProvider.Postgres, db.Database.GetConnectionString()!, retryConflicts: false);
+        return new AppDb(options.Options);
     }
 
     /// <summary>

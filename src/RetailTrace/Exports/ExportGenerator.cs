@@ -32,8 +32,10 @@ public static class ExportGenerator
 
     private const int FlushBytes = 1 << 16;
 
-    public static async Task<Totals> WriteAsync(AppDb db, Guid dispensaryId, Stream output, CancellationToken ct)
+    public static async Task<Totals> WriteAsync(AppDb context, Guid dispensaryId, Stream output, CancellationToken ct)
     {
+        // A million rows are read once, in order, into the file: they must stream, not be buffered.
+        await using var db = context.Streaming();
         var rows =
             from p in db.PosPackageUids.AsNoTracking()
             where p.DispensaryId == dispensaryId

@@ -88,8 +88,13 @@ public static class WebhookOutbox
     /// deleted fails its transaction, which then runs again and finds them gone; SQLite serializes the two.</remarks>
     private static async Task<int> FanOutBatchAsync(AppDb db, TimeProvider time, CancellationToken ct)
     {
-        var events = await db.Set<WebhookOutboxEvent>().AsNoTracking().OrderBy(e => e.Id).Take(FanOutBatch).ToListAsync(ct);
-        if (events.Count == 0) return 0;
+        var taken = await db.Set<WebhookOutboxEvent>().AsNoTracking().OrderBy(e => e.Id).Take(FanOutBatch).ToListAsync(ct);
+        if (taken.Count == 0) return 0;
+        // Only events of a type some enabled endpoint subscribes to can have a recipient: the others are just deleted,
+        // without reading their units (a server with few or no endpoints does not pay for every sale's fan-out).
+        var subscribed = (await db.Set<WebhookEndpoint>().AsNoTracking().Where(e => e.Enabled).Select(e => e.Events).ToListAsync(ct))
+            .SelectMany(types => types).ToHashSet(StringComparer.Ordinal);
+        var events = taken.Where(e => subscribed.Contains(e.Type)).ToList();
         var itemEventIds = events.Where(e => e.ItemEventId != null).Select(e => e.ItemEventId!.Value).Distinct().ToList();
         var itemEvents = await db.ItemEvents.AsNoTracking().Where(e => itemEventIds.Contains(e.Id))
             .Select(e => new ItemEvent { Id = e.Id, Type = e.Type, At = e.At, DispensaryId = e.DispensaryId, PackageUid = e.PackageUid, OrderId = e.OrderId, PerformedAt = e.PerformedAt })
@@ -121,11 +126,11 @@ public static class WebhookOutbox
                         MessageId = "msg_" + Guid.CreateVersion7().ToString("N"), EndpointId = endpoint.Id, Type = e.Type,
                         Payload = WebhookEnvelope.Write(e.Type, e.OccurredAt, recipient.DataJson), CreatedAt = e.OccurredAt, NextAttemptAt = now,
                     });
-        var ids = events.Select(e => e.Id).ToList();
+        var ids = taken.Select(e => e.Id).ToList();
         if (await db.Set<WebhookOutboxEvent>().Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(ct) != ids.Count)
             throw new DbUpdateConcurrencyException("Outbox events were handled by another process meanwhile.");
         await db.SaveChangesAsync(ct);
-        return events.Count;
+        return taken.Count;
     }
 
     /// <summary>The dispensary of the event sees every unit; each brand sees its own units only.</summary>

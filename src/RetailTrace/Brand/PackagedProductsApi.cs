@@ -47,9 +47,13 @@ public static class PackagedProductsApi
         var product = await ApplyAsync(form, packaged, creating: true, db, ct);
         if (form.Errors is { } errors) return errors;
 
-        packaged.UpdatedOn = BrandRules.Now(time);
         return await db.WriteAsync(async () =>
         {
+            // The clock is read after the transaction's first statement: a write of the batch committed before it read
+            // an earlier time, and one committed after it conflicts with this one (see Writes), so the batch's
+            // updated_on never goes back. Read before the write, a concurrent batch update's answer would be undone.
+            if (!await db.Batches.AnyAsync(b => b.Id == batch.Id, ct)) return Drf.NotFound();
+            packaged.UpdatedOn = BrandRules.Now(time);
             db.PackagedProducts.Add(packaged);
             await SaveTouchingBatchAsync(db, batch.Id, packaged.UpdatedOn, ct);
             return Drf.Ok(PackagedProductResponse.From(packaged, product!), StatusCodes.Status201Created);

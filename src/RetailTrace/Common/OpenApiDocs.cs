@@ -60,6 +60,7 @@ public static class OpenApiDocs
             OpenApiWire.DescribeTags(doc);
             return Task.CompletedTask;
         });
+        options.AddDocumentTransformer((doc, context, ct) => Webhooks.WebhooksOpenApi.DescribeAsync(doc, name, context, ct));
         options.AddOperationTransformer(OpenApiWire.DescribeOperationAsync);
         options.AddSchemaTransformer(OpenApiWire.DescribeSchema);
     }

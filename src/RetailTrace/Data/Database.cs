@@ -125,9 +125,10 @@ public static class Database
         return services;
     }
 
-    /// <summary>True when a write failed on a foreign key: a row it references went away, or rows still reference one it deletes.</summary>
+    /// <summary>True when a write failed on a foreign key: a row it references went away, or rows still reference one it deletes.
+    /// SQLite reports a RESTRICT key's refusal as raised by its internal trigger (1811); the schema's triggers raise nothing.</summary>
     public static bool IsForeignKeyViolation(Exception ex) => (ex is DbUpdateException { InnerException: { } inner } ? inner : ex) is
-        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 787 }
+        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 787 or 1811 }
         or Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation };
 
     /// <summary>

@@ -61,11 +61,13 @@ public static class InventoryModel
         });
         b.Entity<InventoryPackage>(e =>
         {
-            e.HasOne<Dispensary>().WithMany().HasForeignKey(x => x.DispensaryId);
-            e.HasOne<PosPackageUid>().WithMany().HasForeignKey(x => x.PosPackageUidId);
-            e.HasOne<Case>().WithMany().HasForeignKey(x => x.CaseId);
-            e.HasOne<PackagedProduct>().WithMany().HasForeignKey(x => x.PackagedProductId);
-            e.HasOne<CatalogProduct>().WithMany().HasForeignKey(x => x.CatalogProductId);
+            // A package is where its units are (or were sold from): it leaves only through an import removal, which
+            // records the units' removal; deleting anything it references is refused while it exists.
+            e.HasOne<Dispensary>().WithMany().HasForeignKey(x => x.DispensaryId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<PosPackageUid>().WithMany().HasForeignKey(x => x.PosPackageUidId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Case>().WithMany().HasForeignKey(x => x.CaseId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<PackagedProduct>().WithMany().HasForeignKey(x => x.PackagedProductId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<CatalogProduct>().WithMany().HasForeignKey(x => x.CatalogProductId).OnDelete(DeleteBehavior.Restrict);
             e.HasIndex(x => new { x.CaseId, x.PackagedProductId }).IsUnique();
             e.HasIndex(x => new { x.DispensaryId, x.PosPackageUidId });
             e.HasIndex(x => x.PosPackageUidId);

@@ -140,7 +140,8 @@ public static class LucidIdModel
     {
         b.Entity<Case>(e =>
         {
-            e.HasOne<Brand>().WithMany().HasForeignKey(x => x.BrandId);
+            // A case names its LucidIDs' brand; deleting the brand is refused while it has cases.
+            e.HasOne<Brand>().WithMany().HasForeignKey(x => x.BrandId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Dispensary>().WithMany().HasForeignKey(x => x.DispensaryId);
         });
         b.Entity<LucidItem>(e =>

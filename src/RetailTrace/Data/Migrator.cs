@@ -9,6 +9,9 @@ namespace RetailTrace.Data;
 /// in name order, each in its own transaction, recording them in <c>schema_migrations</c>.
 /// Safe when several server processes start at once: PostgreSQL takes an advisory lock,
 /// SQLite a write lock (BEGIN IMMEDIATE) before reading what is applied.
+/// SQLite changes a foreign key only by rebuilding its table (create, copy, drop, rename), which with foreign keys
+/// enforced would cascade or be refused when the old table is dropped. So SQLite migrations run as SQLite's
+/// procedure for schema changes says: enforcement off around the transaction, and every key checked before commit.
 /// </summary>
 public static class Migrator
 {
@@ -38,6 +41,8 @@ public static class Migrator
         try
         {
             if (provider == DatabaseProvider.Sqlite) await ExecAsync(connection, null, "PRAGMA journal_mode=WAL;", ct);
+            // A no-op inside a transaction: set before each one begins.
+            if (provider == DatabaseProvider.Sqlite) await ExecAsync(connection, null, "PRAGMA foreign_keys=OFF;", ct);
             foreach (var (version, sql) in Scripts(provider))
             {
                 if (before is not null && string.CompareOrdinal(version, before) >= 0) break;
@@ -49,6 +54,7 @@ public static class Migrator
                 await ExecAsync(connection, tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version varchar(200) PRIMARY KEY, applied_at varchar(40) NOT NULL);", ct);
                 if (await IsAppliedAsync(connection, tx, version, ct)) { await tx.RollbackAsync(ct); continue; }
                 await ExecAsync(connection, tx, sql, ct);
+                if (provider == DatabaseProvider.Sqlite) await CheckForeignKeysAsync(connection, tx, version, ct);
                 await using (var insert = connection.CreateCommand())
                 {
                     insert.Transaction = tx;
@@ -62,8 +68,20 @@ public static class Migrator
         }
         finally
         {
+            if (provider == DatabaseProvider.Sqlite) await ExecAsync(connection, null, "PRAGMA foreign_keys=ON;", CancellationToken.None);
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>Refuses to commit a SQLite migration that left a row referencing one that does not exist.</summary>
+    private static async Task CheckForeignKeysAsync(DbConnection connection, DbTransaction tx, string version, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "PRAGMA foreign_key_check;";
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (await reader.ReadAsync(ct))
+            throw new InvalidOperationException($"Migration {version} left a row of {reader.GetString(0)} referencing a missing row of {reader.GetString(2)}.");
     }
 
     private static async Task<DbTransaction> BeginImmediateAsync(DbConnection connection, CancellationToken ct)

@@ -34,6 +34,18 @@ public static class WebhookEventTypes
         _ => [TransferCreated, TransferAccepted, TransferDeclined, TransferCompleted, EndpointDisabled],
     };
 
+    /// <summary>The record an event of <paramref name="type"/> carries as its payload's <c>data</c> to an owner of
+    /// <paramref name="ownerKind"/> (written by <see cref="WebhookOutbox"/>; documented by <see cref="WebhooksOpenApi"/>).</summary>
+    public static Type DataOf(string type, string ownerKind) => type switch
+    {
+        EndpointDisabled => ownerKind == WebhookOwner.ShopKind ? typeof(BlazeEndpointDisabledData) : typeof(EndpointDisabledData),
+        CaseImported or CaseRemoved => typeof(CaseEventData),
+        ExportReady => typeof(ExportReadyData),
+        ExportFailed => typeof(ExportFailedData),
+        TransferCreated or TransferAccepted or TransferDeclined or TransferCompleted => typeof(Store.TransferView),
+        _ => typeof(LucidIdEventData),
+    };
+
     /// <summary>The <c>lucidid.*</c> type of an item event (minted, imported, removed, sold, voided, returned).</summary>
     public static string ForItemEvent(string itemEventType) => "lucidid." + itemEventType;
 }

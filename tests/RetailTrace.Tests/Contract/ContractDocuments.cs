@@ -93,6 +93,23 @@ public sealed class ContractDocuments
         return [$"the body does not match the schema of status {status}: {string.Join("; ", errors)} in {Clip(body)}"];
     }
 
+    /// <summary>What is wrong with a delivered webhook, empty when the family document's <c>webhooks</c> entry for its
+    /// event type describes it: every required header is sent and the body matches the entry's schema.</summary>
+    public IReadOnlyList<string> CheckWebhook(string family, string type, Func<string, string?> header, string body)
+    {
+        if (Documents[family]["webhooks"]?[type]?["post"] is not JsonObject operation) return [$"{family} documents no webhook {type}"];
+        var problems = (operation["parameters"]?.AsArray() ?? [])
+            .Where(p => (string?)p!["in"] == "header" && (bool?)p["required"] == true && string.IsNullOrEmpty(header((string)p["name"]!)))
+            .Select(p => $"required header {(string)p!["name"]!} was not sent").ToList();
+        var schemaNode = operation["requestBody"]!["content"]!["application/json"]!["schema"]!.AsObject();
+        var schema = _schemas.GetOrAdd($"{family} webhook {type}", _ => Build(family, schemaNode));
+        var results = schema.Evaluate(JsonDocument.Parse(body).RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (!results.IsValid)
+            problems.Add($"the body does not match the schema of webhook {type}: " + string.Join("; ", (results.Details ?? []).Where(d => d.Errors is { Count: > 0 })
+                .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")).Distinct().Take(8)) + $" in {Clip(body)}");
+        return problems;
+    }
+
     private JsonSchema Build(string family, JsonObject schemaNode)
     {
         var root = new JsonObject

@@ -179,6 +179,47 @@ public class SchemaTests
         Assert.True(next.Id > await db.ItemEvents.Where(e => e.Id != next.Id).MaxAsync(e => e.Id, ct), "a new event must come after every upgraded one");
     }
 
+    /// <summary>0021 turns the keys of cases and inventory packages into RESTRICT; SQLite rebuilds both tables, which
+    /// must keep every row (a unit still finds its package) and leave the keys enforced.</summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Upgrade_to_0021_keeps_cases_and_packages_and_refuses_deleting_what_they_reference(DatabaseProvider provider)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var db = await MigratedBeforeAsync(provider, "0021");
+        var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var (brand, dispensary, packaged, @case) = await CasePartAsync(db, at, ct);
+        var uid = new PosPackageUid { Id = Guid.NewGuid(), DispensaryId = dispensary, PackageUid = "PKG-1", PosInventoryId = "INV", CreatedAt = at, UpdatedAt = at };
+        var catalog = new CatalogProduct { Id = Guid.NewGuid(), DispensaryId = dispensary, PosProductId = "POS", PackagedProductId = packaged, UpdatedAt = at };
+        var package = new InventoryPackage
+        {
+            Id = Guid.NewGuid(), DispensaryId = dispensary, PosPackageUidId = uid.Id, CaseId = @case, PackagedProductId = packaged, CatalogProductId = catalog.Id, ImportedAt = at,
+        };
+        var unit = new LucidItem
+        {
+            Id = Guid.NewGuid(), CaseId = @case, PackagedProductId = packaged, BrandId = brand, State = ItemStates.InInventory, DispensaryId = dispensary, InventoryPackageId = package.Id,
+        };
+        db.AddRange(uid, catalog, package, unit);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+
+        await Migrator.MigrateAsync(db, ct);
+
+        var kept = await db.Cases.AsNoTracking().SingleAsync(c => c.Id == @case, ct);
+        Assert.Equal((brand, (Guid?)dispensary, at), (kept.BrandId, kept.DispensaryId, kept.CreatedAt));
+        var keptPackage = await db.InventoryPackages.AsNoTracking().SingleAsync(p => p.Id == package.Id, ct);
+        Assert.Equal((dispensary, uid.Id, @case, packaged, catalog.Id, at),
+            (keptPackage.DispensaryId, keptPackage.PosPackageUidId, keptPackage.CaseId, keptPackage.PackagedProductId, keptPackage.CatalogProductId, keptPackage.ImportedAt));
+        Assert.Equal(package.Id, (await db.LucidItems.AsNoTracking().SingleAsync(i => i.Id == unit.Id, ct)).InventoryPackageId);
+        // Before 0021 this delete took the package with it (nothing else references a POS Package UID).
+        var refused = false;
+        try { await db.PosPackageUids.Where(u => u.Id == uid.Id).ExecuteDeleteAsync(ct); }
+        catch (Exception ex) when (RetailTrace.Data.Database.IsForeignKeyViolation(ex)) { refused = true; }
+        Assert.True(refused, "deleting the POS Package UID of a package was not refused");
+        Assert.Equal(1, await db.InventoryPackages.CountAsync(p => p.Id == package.Id, ct));
+    }
+
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]

@@ -79,6 +79,8 @@ internal sealed class LiveServer : WebApplicationFactory<Program>
         builder.UseSetting("Database:Provider", _app.Provider.ToString());
         builder.UseSetting("ConnectionStrings:RetailTrace", _app.ConnectionString);
         builder.UseSetting("Admin:Token", AppFixture.AdminToken);
+        // As in the fixture: tests apply accepted transfers themselves (TransferWorker.ProcessPendingAsync).
+        builder.UseSetting("Store:TransferWorker:Enabled", "false");
     }
 
     public HttpClient BearerClient(string token)

@@ -39,6 +39,34 @@ public abstract class BrandRaceTests(AppFixture app)
             }
         }
     }
+
+    /// <summary>Both write the batch row (its <c>updated_on</c>): the one that commits last answers its own time.</summary>
+    [Fact]
+    public async Task A_packaged_product_create_racing_an_update_of_its_batch_keeps_both()
+    {
+        var brand = await app.NewBrandAsync();
+        await using var live = new LiveServer(app);
+        var client = live.BearerClient(await Tenants.TokenAsync(app, brand.ClientId, brand.ClientSecret));
+        var product = (await brand.NewProductAsync()).Uuid();
+        for (var round = 0; round < Rounds; round++)
+        {
+            var batch = (await brand.NewBatchAsync()).Uuid();
+            using var start = new ManualResetEventSlim();
+            var create = Task.Run(async () => { start.Wait(); return await client.PostJsonAsync($"/api/v1.5/batches/{batch}/packaged-products/", new { product_uuid = product }); });
+            var update = Task.Run(async () => { start.Wait(); return await client.SendAsync(HttpMethod.Patch, $"/api/v1.5/batches/{batch}/update/", new { name = "Lot " + round }); });
+            start.Set();
+            var (created, packaged, createdRaw) = await create;
+            var (updated, batchAfterUpdate, updatedRaw) = await update;
+            Assert.True(created == 201, $"round {round}: create → {created} {createdRaw}");
+            Assert.True(updated == 200, $"round {round}: update → {updated} {updatedRaw}");
+
+            var (_, detail, detailRaw) = await brand.Client.GetJsonAsync($"/api/v1.5/batches/{batch}/");
+            Assert.Equal("Lot " + round, (string)detail!["name"]!);
+            Assert.Equal([packaged.Uuid()], detail["packaged_products"]!.AsArray().Select(p => p.Uuid()));
+            // The batch's updated_on is never older than the update's answer (a create after it moves it on).
+            Assert.True(string.CompareOrdinal((string)detail["updated_on"]!, (string)batchAfterUpdate!["updated_on"]!) >= 0, detailRaw);
+        }
+    }
 }
 
 public sealed class BrandRaceTestsOnSqlite(SqliteApp app) : BrandRaceTests(app), IClassFixture<SqliteApp>;

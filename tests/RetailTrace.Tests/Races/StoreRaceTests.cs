@@ -137,6 +137,53 @@ public abstract class StoreRaceTests(AppFixture app)
             Assert.Equal(("20", "4"), await QuantityAsync(s, product, s.FrontRoomId));
         }
     }
+
+    [Fact]
+    public async Task The_worker_applying_an_accepted_transfer_racing_a_quantity_edit_of_its_room_keeps_both()
+    {
+        var s = await app.NewStoreAsync();
+        await using var live = new LiveServer(app);
+        var admin = LiveClient(live, app.AdminClient());
+        var (editedFirst, appliedFirst) = (0, 0);
+        for (var round = 0; round < Rounds; round++)
+        {
+            var (product, batch) = await app.StockAsync(s, 10);
+            var (created, t, raw) = await s.Client.PostJsonAsync(Transfers, new
+            {
+                fromInventoryId = s.FrontRoomId, toInventoryId = s.VaultId, currentEmployeeId = s.EmployeeId,
+                transferLogs = new[] { new { productId = product, fromBatchId = batch, transferAmount = 4 } },
+            });
+            Assert.True(created == 200, raw);
+            var id = (string)t!["id"]!;
+            var (accepted, _, acceptRaw) = await s.Client.PostJsonAsync($"{Transfers}/{id}/accept", new { currentEmployeeId = s.EmployeeId });
+            Assert.True(accepted == 200, acceptRaw);
+
+            var (apply, edit) = await RaceAsync(
+                async () => (await app.ProcessTransfersAsync(), ""),
+                () => Send(admin, HttpMethod.Put, "/admin/v1/store/batch-quantities", new { shop_id = s.ShopId, batch_id = batch, inventory_id = s.FrontRoomId, quantity = 20 }));
+            Assert.True(apply.Item1 == 1, $"round {round}: the worker applied {apply.Item1} transfers (a failure is logged and rolled back)");
+            Assert.True(edit.Item1 == 200, $"round {round}: edit → {edit.Item1} {edit.Item2}");
+            // The edit answered what it left in the room: 20 with the 4 still reserved (the worker then moved them out
+            // of its 20), or 20 with nothing reserved (the worker had moved them out of the 10 before).
+            var editSawReservation = System.Text.Json.Nodes.JsonNode.Parse(edit.Item2)!["committedQty"].Json() switch
+            {
+                "4" => true,
+                "0" => false,
+                var other => throw new Xunit.Sdk.XunitException($"round {round}: the edit answered committedQty {other}"),
+            };
+            if (editSawReservation) editedFirst++; else appliedFirst++;
+            var (front, moved) = editSawReservation ? ("16", "20") : ("20", "10");
+            Assert.Equal((front, "0"), await QuantityAsync(s, product, s.FrontRoomId));
+            Assert.Equal(("4", "0"), await QuantityAsync(s, product, s.VaultId));
+            var (_, after, _) = await s.Client.GetJsonAsync($"{Transfers}/{id}");
+            Assert.True((bool)after!["completeTransfer"]!, after.ToJsonString());
+            var log = after["transferLogs"]![0]!;
+            Assert.Equal((moved, decimal.Parse(moved) - 4 + ""), (log["origFromQty"].Json(), log["finalFromQty"].Json()));
+            var (_, shown, _) = await s.Client.GetJsonAsync($"/api/v1/partner/store/batches?batchId={batch}");
+            Assert.Equal(decimal.Parse(front) + 4 + "", shown!["values"]![0]!["quantity"].Json());
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"{app.Provider}: edited first {editedFirst}, applied first {appliedFirst}");
+    }
 }
 
 public sealed class StoreRaceTestsOnSqlite(SqliteApp app) : StoreRaceTests(app), IClassFixture<SqliteApp>;

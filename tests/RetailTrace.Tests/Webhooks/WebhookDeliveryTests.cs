@@ -158,8 +158,10 @@ public abstract class WebhookDeliveryTests(AppFixture app)
 
         // The owner's other endpoint hears of it.
         await host.DeliverAsync();
-        var notice = Assert.Single(receiver.At("/ops")).Json;
+        var delivered = Assert.Single(receiver.At("/ops"));
+        var notice = delivered.Json;
         Assert.Equal(WebhookEventTypes.EndpointDisabled, (string)notice["type"]!);
+        Assert.Empty((await app.ContractAsync()).CheckWebhook("dispensary", delivered.Type, name => delivered.Headers[name].ToString(), delivered.Body));
         Assert.Equal($$$"""{"endpoint_id":"{{{failing.Id}}}","url":"{{{receiver.Url("/down")}}}","disabled_reason":"Every delivery attempt failed for 19 hours.","failing_since":{{{notice["data"]!["failing_since"].Json()}}}}""",
             notice["data"].Json());
         host.Time.Advance(TimeSpan.FromDays(1));

@@ -17,10 +17,13 @@ public abstract class WebhookEventsTests(AppFixture app)
 {
     private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task Each_change_emits_its_event_to_its_brand_dispensary_or_shops_in_order()
+    private sealed record EveryEvent(DispensaryTenant Dispensary, StoreTenant Store, Registered Erp, Registered Pos, Registered Shop,
+        MintedCase Minted, string Accepted);
+
+    /// <summary>Endpoints of a brand, a dispensary and a shop on <paramref name="receiver"/> (/brand, /dispensary, /shop)
+    /// for every event they can subscribe to, and changes that emit each of them but <c>webhook_endpoint.disabled</c>, delivered.</summary>
+    private async Task<EveryEvent> EveryEventAsync(WebhookReceiver receiver)
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
         var brand = await app.NewBrandAsync();
         var dispensary = await app.NewDispensaryAsync(exportEnabled: true);
         var store = await app.NewStoreAsync();
@@ -58,6 +61,16 @@ public abstract class WebhookEventsTests(AppFixture app)
         Assert.Equal(200, (await store.Client.PostJsonAsync($"{transfers}/{declined}/decline", new { currentEmployeeId = store.EmployeeId })).Status);
 
         await app.DeliverAsync();
+        return new EveryEvent(dispensary, store, erp, pos, shop, minted, accepted);
+    }
+
+    [Fact]
+    public async Task Each_change_emits_its_event_to_its_brand_dispensary_or_shops_in_order()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (dispensary, store, erp, pos, shop, minted, accepted) = await EveryEventAsync(receiver);
+        var ids = minted.AllLucidIds.ToArray();
+        const string transfers = "/api/v1/partner/store/batches/transferInventory";
         string[] items = ["lucidid.imported", "case.imported", "lucidid.sold", "lucidid.returned", "lucidid.voided", "lucidid.removed", "case.removed"];
         Assert.Equal(["lucidid.minted", .. items], receiver.At("/brand").Select(r => r.Type));
         Assert.Equal([.. items, "export.ready", "export.failed"], receiver.At("/dispensary").Select(r => r.Type));
@@ -83,6 +96,30 @@ public abstract class WebhookEventsTests(AppFixture app)
         Assert.True(JsonNode.DeepEquals(current, completed), $"{completed.Json()}\n{current.Json()}");
         Assert.Equal((true, false), ((bool)completed["completeTransfer"]!, (bool)completed["processing"]!));
         Assert.Equal(("ACCEPTED", true), ((string)Data("/shop", "transfer.accepted")["status"]!, (bool)Data("/shop", "transfer.accepted")["processing"]!));
+    }
+
+    [Fact]
+    public async Task Every_delivered_event_is_described_by_its_webhook_in_the_family_document()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await EveryEventAsync(receiver);
+        var contract = await app.ContractAsync();
+        foreach (var (path, family, owner) in new[] { ("/brand", "brand", "brand"), ("/dispensary", "dispensary", "dispensary"), ("/shop", "store", "shop") })
+        {
+            var delivered = receiver.At(path);
+            foreach (var r in delivered)
+            {
+                var problems = contract.CheckWebhook(family, r.Type, name => r.Headers[name].ToString(), r.Body);
+                Assert.True(problems.Count == 0, $"{path} {r.Type}: {string.Join("; ", problems)}");
+            }
+            // Every type the family documents is delivered here, but an endpoint's disabling (WebhookDeliveryTests) and, to
+            // a dispensary, a mint (subscribable, but a case is minted in no dispensary).
+            string[] never = owner == "dispensary" ? [WebhookEventTypes.EndpointDisabled, WebhookEventTypes.LucidIdMinted] : [WebhookEventTypes.EndpointDisabled];
+            Assert.Equal(WebhookEventTypes.For(owner).Except(never).Order(StringComparer.Ordinal),
+                delivered.Select(r => r.Type).Distinct().Order(StringComparer.Ordinal));
+            Assert.Equal(WebhookEventTypes.For(owner).Order(StringComparer.Ordinal), contract.Documents[family]["webhooks"]!.AsObject().Select(w => w.Key).Order(StringComparer.Ordinal));
+        }
+        Assert.Null(contract.Documents["admin"]["webhooks"]);
     }
 
     [Fact]

@@ -42,15 +42,24 @@ public static class BatchesApi
     public static void MapBatches(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1.5/batches").RequireAuthorization(LucidAuthHandler.BrandPolicy).WithTags("Batches");
-        group.MapGet("/", List).WithName("BatchesList")
+        group.MapGet("/", List).WithName("BatchesList").WithPageParameter()
             .WithSummary("batches_list: the batches of every accessible brand, newest updated_on first (100 per page)")
-            .Produces<DrfPage<BatchListItem>>().ProducesDrf(401, 403, 404);
+            .Produces<DrfPage<BatchListItem>>().ProducesDrf(401, 403, 404)
+            .WithExamples(response: """
+                {"count":2,"next":null,"previous":null,"results":[
+                  {"brand_uuid":"Fq3xKc8mZp2wTb6nRv4hJy","name":"Batch 1","produced_on":null,"regulatory_id":"WAJ416334, INSZ7OL","updated_on":"2022-02-02T08:33:00.732327Z","digital_coa_uuids":["Gz5nVq2pKx8mRc4tWb7hDs"],"uuid":"Wd7pQm3kXz9cNb2vRt5hGs"},
+                  {"brand_uuid":"Fq3xKc8mZp2wTb6nRv4hJy","name":"Batch 2","produced_on":"2019-07-10T21:53:37.000000Z","regulatory_id":"","updated_on":"2019-09-25T06:07:32.000000Z","digital_coa_uuids":[],"uuid":"Kp4mHx8qZc2vTn6bWr3dYf"}]}
+                """);
         group.MapGet("/{uuid}/", Get).WithName("BatchesGet")
             .WithSummary("batches_get: a batch with its packaged products and their products")
             .Produces<BatchDetail>().ProducesDrf(401, 403, 404);
         group.MapPost("/create/", Create).WithName("BatchesCreate")
             .WithSummary("batches_create: create a batch for brand_uuid, or for the client's default brand")
             .AcceptsJson<BatchRequest>()
+            .WithExamples(
+                request: """{"name":"Batch Name","regulatory_id":"WAJ416334, INSZ7OL","produced_on":"2021-01-14T12:27:47-08:00","brand_uuid":"Fq3xKc8mZp2wTb6nRv4hJy"}""",
+                status: 201,
+                response: """{"uuid":"Wd7pQm3kXz9cNb2vRt5hGs","name":"Batch Name","regulatory_id":"WAJ416334, INSZ7OL","produced_on":"2021-01-14T20:27:47.000000Z","brand_uuid":"Fq3xKc8mZp2wTb6nRv4hJy","updated_on":"2021-01-20T16:17:00.597205Z","digital_coa_uuids":[]}""")
             .Produces<BatchResponse>(201).ProducesFieldErrors().ProducesDrf(401, 403);
         group.MapPut("/{uuid}/update/", Update).WithName("BatchesUpdate")
             .WithSummary("batches_update: update a batch; omitted fields keep their values")

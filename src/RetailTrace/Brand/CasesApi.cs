@@ -41,6 +41,10 @@ public static partial class CasesApi
         group.MapPost("/create/", Create).WithName("CasesCreate")
             .WithSummary("Mint a case: new LucidIDs for packaged products of one brand (1 to 10,000 in total)")
             .AcceptsJson<CaseRequest>()
+            .WithExamples(
+                request: """{"contents":[{"packaged_product_uuid":"Hm4kP8wQz2rTn6vXc9bJyE","quantity":2}]}""",
+                status: 201,
+                response: """{"case_uuid":"Tz7hWq3mKp9sVb2xNc4dRf","contents":[{"packaged_product_uuid":"Hm4kP8wQz2rTn6vXc9bJyE","lucid_ids":["5yNqR8tVw3mKc7pZb2xHdA","9kLm2nPq4rSt6vWx8yZa3B"]}]}""")
             .Produces<CaseResponse>(201).ProducesFieldErrors().ProducesDrf(401, 403);
         group.MapGet("/{uuid}/", Get).WithName("CasesGet")
             .WithSummary("A minted case: its LucidIDs per packaged product and where each part is imported (or null)")

@@ -20,7 +20,7 @@ public static class DigitalCoasApi
     public static void MapDigitalCoas(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1.5/digital-coas").RequireAuthorization(LucidAuthHandler.BrandPolicy).WithTags("Extensions");
-        group.MapGet("/", List).WithName("DigitalCoasList")
+        group.MapGet("/", List).WithName("DigitalCoasList").WithPageParameter()
             .WithSummary("List the digital COAs of every accessible brand, newest updated_on first (100 per page)")
             .Produces<DrfPage<DigitalCoaResponse>>().ProducesDrf(401, 403, 404);
         group.MapPost("/create/", Create).WithName("DigitalCoasCreate")

@@ -24,7 +24,7 @@ public static class ProductsApi
     public static void MapProducts(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1.5/products").RequireAuthorization(LucidAuthHandler.BrandPolicy).WithTags("Extensions");
-        group.MapGet("/", List).WithName("ProductsList")
+        group.MapGet("/", List).WithName("ProductsList").WithPageParameter()
             .WithSummary("List the products of every accessible brand, newest updated_on first (100 per page)")
             .Produces<DrfPage<ProductResponse>>().ProducesDrf(401, 403, 404);
         group.MapGet("/{uuid}/", Get).WithName("ProductsGet").WithSummary("Retrieve a product")

@@ -94,6 +94,31 @@ public static class OpenApiDocs
             },
         });
 
+    /// <summary>Documents an optional query parameter that the handler reads from <c>HttpRequest.Query</c> itself,
+    /// where the generator cannot see it.</summary>
+    public static RouteHandlerBuilder WithQueryParameter(this RouteHandlerBuilder builder, string name, string description, OpenApiSchema schema, string example) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter { Name = name, In = ParameterLocation.Query, Required = false, Description = description, Schema = schema, Example = example });
+            return Task.CompletedTask;
+        });
+
+    /// <summary>
+    /// Example bodies, taken from the API references the families follow (LucidGreen's and BLAZE's), with identifiers
+    /// in their real formats: the JSON request body's (after <see cref="AcceptsJson"/>) and the answer's for <paramref name="status"/>.
+    /// </summary>
+    public static RouteHandlerBuilder WithExamples(this RouteHandlerBuilder builder, string? request = null, int status = 200, string? response = null) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (request is not null && operation.RequestBody?.Content?.TryGetValue("application/json", out var body) == true)
+                body.Example = System.Text.Json.Nodes.JsonNode.Parse(request);
+            if (response is not null && operation.Responses?.TryGetValue(status.ToString(System.Globalization.CultureInfo.InvariantCulture), out var answer) == true
+                && answer.Content?.TryGetValue("application/json", out var media) == true)
+                media.Example = System.Text.Json.Nodes.JsonNode.Parse(response);
+            return Task.CompletedTask;
+        });
+
     /// <summary>Whether the endpoint requires a credential (no <c>AllowAnonymous</c>, some <c>Authorize</c>).</summary>
     internal static bool IsSecured(IList<object> metadata) =>
         metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();

@@ -256,9 +256,30 @@ public static class OpenApiWire
         if (type == typeof(JsonArray)) { schema.Type = JsonSchemaType.Array | JsonSchemaType.Null; schema.Items ??= new OpenApiSchema(); }
         // A request record's fields may all be left out (a missing required field is answered with the family's
         // 400, which the document lists); response records always write every field.
-        if (schema.Required is { Count: > 0 } && RequestTypes(context.ApplicationServices).Contains(type)) schema.Required = null;
-        if (schema.Properties is { Count: > 0 } && IsStoreWire(context)) ToCamelCase(schema, context.JsonTypeInfo);
+        var request = RequestTypes(context.ApplicationServices).Contains(type);
+        if (schema.Required is { Count: > 0 } && request) schema.Required = null;
+        if (schema.Properties is { Count: > 0 } && IsStoreWire(context)) ToCamelCaseDeep(schema, context.JsonTypeInfo, request);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Renames a Store schema and the inline object schemas below it (a transfer's <c>transferLogs</c> items). The
+    /// generator transforms an inline property's schema after its parent's, finding it by the snake_case name the
+    /// parent's rename has already replaced, so those nested schemas are never transformed on their own.
+    /// </summary>
+    private static void ToCamelCaseDeep(OpenApiSchema schema, System.Text.Json.Serialization.Metadata.JsonTypeInfo info, bool request)
+    {
+        foreach (var property in info.Properties)
+        {
+            if (!schema.Properties!.TryGetValue(property.Name, out var child)) continue;
+            var nested = child is OpenApiSchema { Items: OpenApiSchema items } ? items : child as OpenApiSchema;
+            if (nested is not { Properties.Count: > 0 }) continue;
+            var nestedInfo = info.Options.GetTypeInfo(property.PropertyType);
+            if (nestedInfo.ElementType is { } element) nestedInfo = info.Options.GetTypeInfo(element);
+            if (request) nested.Required = null;
+            ToCamelCaseDeep(nested, nestedInfo, request);
+        }
+        ToCamelCase(schema, info);
     }
 
     /// <summary>The Store API writes and reads camelCase (Blaze.Json); the generator names properties by the

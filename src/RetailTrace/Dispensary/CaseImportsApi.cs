@@ -29,6 +29,9 @@ public static class CaseImportsApi
             .WithName("CaseIdsImport")
             .WithSummary("Import a case part into the dispensary's inventory under a POS Package UID")
             .AcceptsJson<CaseImportRequest>()
+            .WithExamples(
+                request: """{"case_uuid":"Tz7hWq3mKp9sVb2xNc4dRf","packaged_product_uuid":"Hm4kP8wQz2rTn6vXc9bJyE","pos_product_id":"POS-1001","pos_inventory_id":"INV-2001","package_uid":"PKG-001"}""",
+                response: """{"case_uuid":"Tz7hWq3mKp9sVb2xNc4dRf","packaged_product_uuid":"Hm4kP8wQz2rTn6vXc9bJyE","package_uid":"PKG-001"}""")
             .Produces<CaseImportResponse>()
             .Produces<DrfDetail>(StatusCodes.Status400BadRequest)
             .Produces<DrfDetail>(StatusCodes.Status401Unauthorized)

@@ -52,9 +52,11 @@ public static class TransactionsApi
                 .Produces<TransactionAccepted>();
             if (type.ListsItems)
                 endpoint.AcceptsJson<TransactionRequest>()
+                    .WithExamples("""{"performed_at":"2024-05-01T10:00:00Z","items":["5yNqR8tVw3mKc7pZb2xHdA","9kLm2nPq4rSt6vWx8yZa3B"],"order_id":"ORDER-1001","customer_id":"CUSTOMER-17","budtender_id":"BUDTENDER-3"}""")
                     .Produces<ItemsError<ItemClassification>>(StatusCodes.Status400BadRequest)
                     .Produces<ItemsError<InvalidLucidIds>>(StatusCodes.Status400BadRequest);
-            else endpoint.AcceptsJson<VoidRequest>();
+            else endpoint.AcceptsJson<VoidRequest>()
+                .WithExamples("""{"performed_at":"2024-05-01T10:05:00Z","order_id":"ORDER-1001","customer_id":"CUSTOMER-17","budtender_id":"BUDTENDER-3"}""");
             if (type.Effect == TransactionEffect.SellListed) endpoint.Produces<NonImportedItems>(StatusCodes.Status400BadRequest);
             endpoint.Produces<TransactionMessage>(StatusCodes.Status400BadRequest);
             if (type.ListsItems) endpoint.Produces<string[]>(StatusCodes.Status400BadRequest);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using RetailTrace.Admin;
 using RetailTrace.Auth;
 using RetailTrace.Common;
@@ -36,7 +37,10 @@ public static class ExportsApi
             .WithName("GetPackageUidsExport")
             .WithTags("Dispensary API v1.2")
             .WithSummary("Pre-signed URL of the dispensary's Package UID export (?export_date=YYYY-MM-DD, default: the most recent export)")
+            .WithQueryParameter("export_date", "The export of this day (YYYY-MM-DD, in the dispensary's time zone); without it, the most recent export. A day after today answers 400.",
+                new OpenApiSchema { Type = JsonSchemaType.String, Format = "date" }, "2024-05-01")
             .Produces<ExportUrlResponse>(200)
+            .WithExamples(response: """{"export_url":"https://retailtrace.example.com/exports/package-uids/2024-05-01.json?expires=1714600000&signature=3f9a0c1d"}""")
             .Produces<ExportErrorResponse>(202)
             .Produces<ExportErrorResponse>(400)
             .Produces<DrfDetail>(401)

@@ -55,13 +55,18 @@ public static class TransfersApi
         var transfers = batches.MapGroup("/transferInventory");
         transfers.MapPost("/", Create).WithName("StoreCreateTransfer")
             .WithSummary("Create a PENDING inventory transfer and reserve its amounts (FIFO by purchasedDate when a log has no fromBatchId)")
-            .AcceptsJson<TransferInventoryRequest>().Produces<TransferView>().Produces<BlazeError>(400);
+            .AcceptsJson<TransferInventoryRequest>().Produces<TransferView>().Produces<BlazeError>(400)
+            .WithExamples("""
+                {"fromInventoryId":"6b1057f38231718c518a25fd","toInventoryId":"6b1057f34fa9c9f2d18b407e","currentEmployeeId":"6b1057f3a496ffe4e31f1f8b",
+                 "orderNo":"PO-1001","transferLogs":[{"productId":"6b1057f4edccb506409b56e9","fromBatchId":"6b1057f4edccb506409b56f0","transferAmount":5}]}
+                """);
         transfers.MapPut("/{historyId}", Replace).WithName("StoreUpdateTransfer")
             .WithSummary("Replace a PENDING transfer (its reservations are swapped atomically)")
             .AcceptsJson<TransferInventoryRequest>().Produces<TransferView>().Produces<BlazeError>(400).Produces<BlazeError>(404);
         transfers.MapPost("/{historyId}/accept", Accept).WithName("StoreAcceptTransfer")
             .WithSummary("Accept a PENDING transfer; a background job then moves the stock (poll GET /transferInventory/{historyId})")
-            .AcceptsJson<TransferStatusRequest>().Produces<TransferView>().Produces<BlazeError>(400).Produces<BlazeError>(404);
+            .AcceptsJson<TransferStatusRequest>().Produces<TransferView>().Produces<BlazeError>(400).Produces<BlazeError>(404)
+            .WithExamples("""{"currentEmployeeId":"6b1057f3a496ffe4e31f1f8b"}""");
         transfers.MapPost("/{historyId}/decline", Decline).WithName("StoreDeclineTransfer")
             .WithSummary("Decline a PENDING transfer; its reservations are released and nothing moves")
             .AcceptsJson<TransferStatusRequest>().Produces<TransferView>().Produces<BlazeError>(400).Produces<BlazeError>(404);

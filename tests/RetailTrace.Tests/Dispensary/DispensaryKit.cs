@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using RetailTrace.Tests.Infrastructure;
 
 namespace RetailTrace.Tests.Dispensary;
@@ -75,12 +76,8 @@ internal sealed class LiveServer : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("Database:Provider", _app.Provider.ToString());
-        builder.UseSetting("ConnectionStrings:RetailTrace", _app.ConnectionString);
-        builder.UseSetting("Admin:Token", AppFixture.AdminToken);
-        // As in the fixture: tests apply accepted transfers themselves (TransferWorker.ProcessPendingAsync).
-        builder.UseSetting("Store:TransferWorker:Enabled", "false");
+        AppFixture.UseTestSettings(builder, _app.Provider, _app.ConnectionString);
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(RunLog.Provider));
     }
 
     public HttpClient BearerClient(string token)

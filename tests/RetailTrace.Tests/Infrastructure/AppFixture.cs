@@ -42,9 +42,19 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        UseTestSettings(builder, Provider, ConnectionString);
+        foreach (var (key, value) in ExtraSettings()) builder.UseSetting(key, value);
+        // Logs go to the run's scan only: written to the console, every request's line would cost the suite time.
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(RunLog.Provider));
+    }
+
+    /// <summary>The settings every test host over a fixture's database runs with (this fixture and the live
+    /// Kestrel servers of concurrency tests alike).</summary>
+    internal static void UseTestSettings(IWebHostBuilder builder, DatabaseProvider provider, string connectionString)
+    {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("Database:Provider", Provider.ToString());
-        builder.UseSetting("ConnectionStrings:RetailTrace", ConnectionString);
+        builder.UseSetting("Database:Provider", provider.ToString());
+        builder.UseSetting("ConnectionStrings:RetailTrace", connectionString);
         builder.UseSetting("Admin:Token", AdminToken);
         // Suites fire many requests per client; throttling has its own fixtures.
         builder.UseSetting("RateLimit:PermitsPerSecond", "1000000");
@@ -57,9 +67,6 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         // Webhook delivery is triggered explicitly too (WebhookDispatcher.RunDueAsync), to receivers on 127.0.0.1.
         builder.UseSetting("Webhooks:PollSeconds", "0");
         builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
-        foreach (var (key, value) in ExtraSettings()) builder.UseSetting(key, value);
-        // Logs go to the run's scan only: written to the console, every request's line would cost the suite time.
-        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(RunLog.Provider));
     }
 
     /// <summary>Settings a derived fixture adds (e.g. object store location).</summary>

@@ -62,10 +62,11 @@ public static class DrfPagination
         return fromEnd;
     }
 
-    /// <summary>Documents the <c>page</c> query parameter that <see cref="PageAsync"/> reads.</summary>
+    /// <summary>Documents the <c>page</c> query parameter that <see cref="PageAsync"/> reads. Its example is 1, the one page
+    /// every list has: /docs fills "Try it out" with it.</summary>
     public static RouteHandlerBuilder WithPageParameter(this RouteHandlerBuilder builder) => builder.WithQueryParameter("page",
         $"The page to answer, from 1 (the default) or `last`; {PageSize} results a page. A page out of range answers 404 {{\"detail\":\"{InvalidPage}\"}}.",
-        new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Pattern = "^([1-9][0-9]*|last)$" }, "2");
+        new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Pattern = "^([1-9][0-9]*|last)$" }, "1");
 
     // Django's Paginator.validate_number: int(value) (surrounding whitespace and a sign allowed), 1 ≤ n ≤ pages.
     private static bool TryPageNumber(HttpRequest request, long pages, out long page)

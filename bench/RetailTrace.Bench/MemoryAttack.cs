@@ -110,7 +110,7 @@ public sealed partial class MemoryAttack(string baseUrl, string adminToken, int 
             .AppendLine()
             .AppendLine($"`bench/memory-attack.sh`: {writes.Count} write endpoints of `/openapi/v1.json`, one after another, each sent by {Senders} concurrent clients "
                 + "(valid credentials of its family) a 9.5 MB body of 5,000,000 values with its length, the same body chunked, and a 250 KB body of 125,000 values; "
-                + $"meanwhile one client sells two LucidIDs every 20 ms. Attack: {attack.TotalSeconds:F0} s. Machine: {Environment.ProcessorCount} cores.")
+                + $"meanwhile one client sells two LucidIDs every 20 ms. Attack: {attack.TotalSeconds:F0} s. Machine: {Environment.ProcessorCount} cores; these clients ran at CPU priority (nice) {Nice()}, the server at 0.")
             .AppendLine()
             .AppendLine("| measure | value | goal |")
             .AppendLine("|---|---|---|")
@@ -206,6 +206,9 @@ public sealed partial class MemoryAttack(string baseUrl, string adminToken, int 
             if (line.StartsWith(field + ":")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
         throw new InvalidOperationException($"no {field} for process {serverPid}");
     }
+
+    /// <summary>This process's nice value: field 19 of /proc/self/stat, counted after the command name's closing parenthesis.</summary>
+    private static string Nice() => File.ReadAllText("/proc/self/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[16];
 
     private static double Percentile(double[] sorted, double q) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];

@@ -1,3 +1,4 @@
+using RetailTrace.Common;
 using RetailTrace.Tests.Dispensary;
 using RetailTrace.Tests.Infrastructure;
 using RetailTrace.Tests.Store;
@@ -185,6 +186,45 @@ public abstract class StoreRaceTests(AppFixture app)
             Assert.Equal(decimal.Parse(front) + 4 + "", shown!["values"]![0]!["quantity"].Json());
         }
         TestContext.Current.TestOutputHelper?.WriteLine($"{app.Provider}: edited first {editedFirst}, applied first {appliedFirst}");
+    }
+
+    [Theory]
+    [InlineData("partners", "partner_key")]
+    [InlineData("developer-keys", "developer_key")]
+    public async Task Rotating_a_key_racing_its_revocation_never_brings_it_back(string kind, string field)
+    {
+        await using var live = new LiveServer(app);
+        var admin = LiveClient(live, app.AdminClient());
+        var (rotatedFirst, revokedFirst) = (0, 0);
+        for (var round = 0; round < Rounds; round++)
+        {
+            var s = await app.NewStoreAsync();
+            var id = await app.WithDbAsync(db => Task.FromResult(kind == "partners"
+                ? db.Partners.Single(p => p.KeyHash == Secrets.Hash(s.PartnerKey)).Id
+                : db.DeveloperKeys.Single(k => k.KeyHash == Secrets.Hash(s.DeveloperKey)).Id));
+            var (rotate, revoke) = await RaceAsync(
+                () => Send(admin, HttpMethod.Post, $"/admin/v1/{kind}/{id}/rotate", new { }),
+                () => Send(admin, HttpMethod.Post, $"/admin/v1/{kind}/{id}/revoke", new { }));
+            Assert.True(revoke.Item1 == 204, $"round {round}: revoke → {revoke.Item1} {revoke.Item2}");
+            // The key stays revoked in either order; a rotation acknowledged first left the key it showed, revoked.
+            var row = await app.WithDbAsync(db => Task.FromResult(kind == "partners"
+                ? db.Partners.Where(p => p.Id == id).Select(p => new { p.Revoked, p.KeyHash }).Single()
+                : db.DeveloperKeys.Where(k => k.Id == id).Select(k => new { k.Revoked, k.KeyHash }).Single()));
+            Assert.True(row.Revoked, $"round {round}: the revoked key is live again");
+            if (rotate.Item1 == 200)
+            {
+                rotatedFirst++;
+                var key = (string)System.Text.Json.Nodes.JsonNode.Parse(rotate.Item2)![field]!;
+                Assert.Equal(Secrets.Hash(key), row.KeyHash);
+            }
+            else
+            {
+                revokedFirst++;
+                Assert.Equal(400, rotate.Item1);
+                Assert.Contains("A revoked key cannot be rotated.", rotate.Item2);
+            }
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"{app.Provider}: rotated first {rotatedFirst}, revoked first {revokedFirst}");
     }
 }
 

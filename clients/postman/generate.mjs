@@ -62,8 +62,10 @@ const walk = {
 
 // The credentials each security scheme of the documents takes, from the environment or an earlier answer.
 const credentials = {
-  oauth2: null, // the bearer token below stands for the OAuth2 flow
-  bearerToken: family => [["Authorization", `Bearer {{${family}Token}}`]],
+  dispensaryOAuth2: null, // the bearer token below stands for the OAuth2 flow
+  brandOAuth2: null,
+  dispensaryBearer: () => [["Authorization", "Bearer {{dispensaryToken}}"]],
+  brandBearer: () => [["Authorization", "Bearer {{brandToken}}"]],
   adminToken: () => [["Authorization", "Bearer {{adminToken}}"]],
   partnerKey: () => [["partner_key", "{{partnerKey}}"]],
   developerKey: () => [["Authorization", "{{developerKey}}"]],

@@ -25,20 +25,30 @@ public static class OpenApiWire
     /// <summary>ShortUUID: 22 characters of its 57-letter alphabet (<see cref="ShortUuid"/>).</summary>
     public const string ShortUuidPattern = "^[2-9A-HJ-NP-Za-km-z]{22}$";
 
-    private const string LucidOAuth = "oauth2", LucidBearer = "bearerToken", PartnerKey = "partnerKey", DeveloperKey = "developerKey", AdminBearer = "adminToken";
+    private const string PartnerKey = "partnerKey", DeveloperKey = "developerKey", AdminBearer = "adminToken";
+
+    /// <summary>The Lucid schemes of a document, named by family: /docs keeps an authorization by scheme name across
+    /// documents, and a dispensary's token would otherwise be sent to the Brand API. The combined document's take a token
+    /// of either family.</summary>
+    private static (string OAuth, string Bearer) LucidSchemes(string document) => document switch
+    {
+        "dispensary" or "brand" => (document + "OAuth2", document + "Bearer"),
+        _ => ("oauth2", "bearerToken"),
+    };
 
     public static void AddSecuritySchemes(OpenApiDocument doc, string document)
     {
         var schemes = new Dictionary<string, IOpenApiSecurityScheme>();
         if (document is "dispensary" or "brand" or OpenApiDocs.Combined)
         {
-            schemes[LucidOAuth] = new OpenApiSecurityScheme
+            var (oauth, bearer) = LucidSchemes(document);
+            schemes[oauth] = new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.OAuth2,
                 Description = "An OAuth2 client made with the admin API; the token endpoint takes client_id and client_secret as form fields or HTTP Basic.",
                 Flows = new OpenApiOAuthFlows { ClientCredentials = new OpenApiOAuthFlow { TokenUrl = new Uri("/o/token/", UriKind.Relative), Scopes = new Dictionary<string, string>() } },
             };
-            schemes[LucidBearer] = new OpenApiSecurityScheme
+            schemes[bearer] = new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http, Scheme = "bearer",
                 Description = "An access token from POST /o/token/ (valid 10 hours), pasted as is.",
@@ -110,7 +120,7 @@ public static class OpenApiWire
         if (metadata.OfType<HttpMethodMetadata>().LastOrDefault() is { HttpMethods.Count: > 1 } methods && methods.HttpMethods[0] != method)
             operation.OperationId += method[0] + method[1..].ToLowerInvariant();
 
-        operation.Security = OpenApiDocs.IsSecured(metadata) ? Requirements(path, context.Document!) : [];
+        operation.Security = OpenApiDocs.IsSecured(metadata) ? Requirements(path, context.Document!, context.DocumentName) : [];
 
         // Several bodies documented for one status are alternatives (anyOf: the shapes do not exclude each other,
         // e.g. {"message"} and {"message", "non_imported_lucidids", …}). A DRF body that is not an object, or fails
@@ -175,7 +185,7 @@ public static class OpenApiWire
         }
     }
 
-    private static List<OpenApiSecurityRequirement> Requirements(string path, OpenApiDocument doc)
+    private static List<OpenApiSecurityRequirement> Requirements(string path, OpenApiDocument doc, string document)
     {
         OpenApiSecurityRequirement Of(params string[] names)
         {
@@ -185,7 +195,7 @@ public static class OpenApiWire
         }
         return ApiErrors.FamilyOf(path) switch
         {
-            ApiFamily.Drf => [Of(LucidOAuth), Of(LucidBearer)],
+            ApiFamily.Drf => [Of(LucidSchemes(document).OAuth), Of(LucidSchemes(document).Bearer)],
             ApiFamily.Blaze => [Of(PartnerKey, DeveloperKey)],
             _ => [Of(AdminBearer)],
         };

@@ -58,7 +58,7 @@ public sealed class ContractCheckTests(SqliteApp app) : IClassFixture<SqliteApp>
         }
         var (_, store, _) = await http.GetJsonAsync("/openapi/store.json");
         Assert.NotNull(store!["components"]!["schemas"]!["TransferView"]!["properties"]!["fromInventoryId"]);
-        Assert.Equal("/o/token/", (string)(await http.GetJsonAsync("/openapi/brand.json")).Body!["components"]!["securitySchemes"]!["oauth2"]!["flows"]!["clientCredentials"]!["tokenUrl"]!);
+        Assert.Equal("/o/token/", (string)(await http.GetJsonAsync("/openapi/brand.json")).Body!["components"]!["securitySchemes"]!["brandOAuth2"]!["flows"]!["clientCredentials"]!["tokenUrl"]!);
         Assert.Equal(200, (await http.GetJsonAsync("/openapi/v1.json")).Status);
     }
 }

@@ -24,16 +24,17 @@ public abstract class DocsBrowserTests(AppFixture app)
         using var _ = playwright;
         await using var __ = browser;
         await using var server = new ConsoleLiveServer(app);
-        // A fresh browser context per family: /docs persists authorizations, and two families name their scheme oauth2.
-        async Task<IPage> PageAsync() => await (await browser.NewContextAsync(new() { BaseURL = server.BaseUrl })).NewPageAsync();
+        // One browser for the four documents, as an operator trying each API uses it: /docs keeps authorizations by
+        // scheme name across documents, so a family's credentials must not be offered to another.
+        var page = await (await browser.NewContextAsync(new() { BaseURL = server.BaseUrl })).NewPageAsync();
 
-        await TryAsync(await PageAsync(), "RetailTrace Dispensary API v1.2", "/api/v1.2/webhook-endpoints/", OAuth2,
-            ("oauth2", "clientId", dispensary.ClientId), ("oauth2", "clientSecret", dispensary.ClientSecret));
-        await TryAsync(await PageAsync(), "RetailTrace Brand API v1.5", "/api/v1.5/batches/", OAuth2,
-            ("oauth2", "clientId", brand.ClientId), ("oauth2", "clientSecret", brand.ClientSecret));
-        await TryAsync(await PageAsync(), "RetailTrace Store API (BLAZE partner)", "/api/v1/partner/store/batches/", Keys,
+        await TryAsync(page, "RetailTrace Dispensary API v1.2", "/api/v1.2/webhook-endpoints/", OAuth2,
+            ("dispensaryOAuth2", "clientId", dispensary.ClientId), ("dispensaryOAuth2", "clientSecret", dispensary.ClientSecret));
+        await TryAsync(page, "RetailTrace Brand API v1.5", "/api/v1.5/batches/", OAuth2,
+            ("brandOAuth2", "clientId", brand.ClientId), ("brandOAuth2", "clientSecret", brand.ClientSecret));
+        await TryAsync(page, "RetailTrace Store API (BLAZE partner)", "/api/v1/partner/store/batches/", Keys,
             ("partnerKey", "", store.PartnerKey), ("developerKey", "", store.DeveloperKey));
-        await TryAsync(await PageAsync(), "RetailTrace Admin API", "/admin/v1/webhook-endpoints/", Keys, ("adminToken", "", AppFixture.AdminToken));
+        await TryAsync(page, "RetailTrace Admin API", "/admin/v1/webhook-endpoints/", Keys, ("adminToken", "", AppFixture.AdminToken));
     }
 
     // The accessible names of Swagger UI's Authorize button in an OAuth2 scheme's box and in any other scheme's.

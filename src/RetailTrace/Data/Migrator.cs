@@ -47,7 +47,7 @@ public static class Migrator
             {
                 if (before is not null && string.CompareOrdinal(version, before) >= 0) break;
                 await using var tx = provider == DatabaseProvider.Sqlite
-                    ? await BeginImmediateAsync(connection, ct)
+                    ? BeginImmediate(connection)
                     : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
                 if (provider == DatabaseProvider.Postgres)
                     await ExecAsync(connection, tx, $"SELECT pg_advisory_xact_lock({AdvisoryLockKey});", ct);
@@ -84,12 +84,9 @@ public static class Migrator
             throw new InvalidOperationException($"Migration {version} left a row of {reader.GetString(0)} referencing a missing row of {reader.GetString(2)}.");
     }
 
-    private static async Task<DbTransaction> BeginImmediateAsync(DbConnection connection, CancellationToken ct)
-    {
-        // BEGIN IMMEDIATE: take the write lock before reading which versions are applied.
-        var sqlite = (Microsoft.Data.Sqlite.SqliteConnection)connection;
-        return await Task.FromResult(sqlite.BeginTransaction(IsolationLevel.Serializable, deferred: false));
-    }
+    /// <summary>BEGIN IMMEDIATE: takes SQLite's write lock before reading which versions are applied.</summary>
+    private static DbTransaction BeginImmediate(DbConnection connection) =>
+        ((Microsoft.Data.Sqlite.SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false);
 
     private static async Task<bool> IsAppliedAsync(DbConnection connection, DbTransaction tx, string version, CancellationToken ct)
     {

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using RetailTrace.Common;
 using RetailTrace.Data;
 
 namespace RetailTrace.Webhooks;

@@ -70,13 +70,9 @@ public sealed class ConsoleLiveServer : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("Database:Provider", _app.Provider.ToString());
-        builder.UseSetting("ConnectionStrings:RetailTrace", _app.ConnectionString);
-        builder.UseSetting("Admin:Token", AppFixture.AdminToken);
+        AppFixture.UseTestSettings(builder, _app.Provider, _app.ConnectionString);
         builder.UseSetting("ObjectStore:LocalPath", _exportDir);
         builder.UseSetting("Exports:PollSeconds", "0");
-        builder.UseSetting("Store:TransferWorker:Enabled", "false");
         builder.UseSetting("RateLimit:SignInPerMinute", "100000");
         builder.ConfigureLogging(logging => logging.AddProvider(new ErrorFileLogger(Path.Combine(AppContext.BaseDirectory, "console-screenshots", "server-errors.log"))));
     }

@@ -361,11 +361,7 @@ public class SchemaTests
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment("Testing");
-            builder.UseSetting("Database:Provider", provider.ToString());
-            builder.UseSetting("ConnectionStrings:RetailTrace", connectionString);
-            builder.UseSetting("Admin:Token", AppFixture.AdminToken);
-            builder.UseSetting("Store:TransferWorker:Enabled", "false");
+            AppFixture.UseTestSettings(builder, provider, connectionString);
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging;
 using RetailTrace.Tests.Infrastructure;
 
 namespace RetailTrace.Tests.Dispensary;
@@ -77,7 +76,6 @@ internal sealed class LiveServer : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         AppFixture.UseTestSettings(builder, _app.Provider, _app.ConnectionString);
-        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(RunLog.Provider));
     }
 
     public HttpClient BearerClient(string token)

@@ -44,12 +44,10 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
     {
         UseTestSettings(builder, Provider, ConnectionString);
         foreach (var (key, value) in ExtraSettings()) builder.UseSetting(key, value);
-        // Logs go to the run's scan only: written to the console, every request's line would cost the suite time.
-        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(RunLog.Provider));
     }
 
-    /// <summary>The settings every test host over a fixture's database runs with (this fixture and the live
-    /// Kestrel servers of concurrency tests alike).</summary>
+    /// <summary>The settings and logging every test host over a test database runs with: this fixture, and the other
+    /// hosts tests start over its database (live Kestrel servers, second instances, upgraded databases).</summary>
     internal static void UseTestSettings(IWebHostBuilder builder, DatabaseProvider provider, string connectionString)
     {
         builder.UseEnvironment("Testing");
@@ -67,6 +65,8 @@ public abstract class AppFixture : WebApplicationFactory<Program>, IAsyncLifetim
         // Webhook delivery is triggered explicitly too (WebhookDispatcher.RunDueAsync), to receivers on 127.0.0.1.
         builder.UseSetting("Webhooks:PollSeconds", "0");
         builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
+        // Logs go to the run's scan only: written to the console, every request's line would cost the suite time.
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(RunLog.Provider));
     }
 
     /// <summary>Settings a derived fixture adds (e.g. object store location).</summary>

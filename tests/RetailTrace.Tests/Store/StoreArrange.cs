@@ -57,11 +57,7 @@ public sealed class StoreAppInstance(AppFixture source) : WebApplicationFactory<
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("Database:Provider", source.Provider.ToString());
-        builder.UseSetting("ConnectionStrings:RetailTrace", source.ConnectionString);
-        builder.UseSetting("Admin:Token", AppFixture.AdminToken);
-        builder.UseSetting("Store:TransferWorker:Enabled", "false");
+        AppFixture.UseTestSettings(builder, source.Provider, source.ConnectionString);
     }
 
     public Task<int> ProcessTransfersAsync() =>

@@ -1,5 +1,5 @@
-using RetailTrace.Common;
 using RetailTrace.Tests.Infrastructure;
+using RetailTrace.Tests.Store;
 
 namespace RetailTrace.Tests.Admin;
 
@@ -18,9 +18,7 @@ public abstract class KeyRevocationTests(AppFixture app)
     {
         var store = await app.NewStoreAsync();
         var admin = app.AdminClient();
-        var id = await app.WithDbAsync(db => Task.FromResult(kind == "partners"
-            ? db.Partners.Single(p => p.KeyHash == Secrets.Hash(store.PartnerKey)).Id
-            : db.DeveloperKeys.Single(k => k.KeyHash == Secrets.Hash(store.DeveloperKey)).Id));
+        var id = await app.KeyIdAsync(kind, store);
         Assert.Equal(200, (await store.Client.GetJsonAsync("/api/v1/partner/store/batches")).Status);
 
         Assert.Equal(204, (await admin.PostJsonAsync($"/admin/v1/{kind}/{id}/revoke")).Status);

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Tests.Infrastructure;
+using RetailTrace.Tests.Store;
 
 namespace RetailTrace.Tests.Admin;
 
@@ -13,10 +14,6 @@ namespace RetailTrace.Tests.Admin;
 public abstract class KeyRotationTests(AppFixture app)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private Task<string> IdOf(string kind, StoreTenant store) => app.WithDbAsync(db => Task.FromResult(kind == "partners"
-        ? db.Partners.Single(p => p.KeyHash == Secrets.Hash(store.PartnerKey)).Id
-        : db.DeveloperKeys.Single(k => k.KeyHash == Secrets.Hash(store.DeveloperKey)).Id));
 
     private static async Task<int> StatusWithin(HttpClient client, int expected)
     {
@@ -35,7 +32,7 @@ public abstract class KeyRotationTests(AppFixture app)
     public async Task A_rotated_key_is_shown_once_and_works_while_the_old_one_is_refused(string kind, string field)
     {
         var store = await app.NewStoreAsync();
-        var id = await IdOf(kind, store);
+        var id = await app.KeyIdAsync(kind, store);
         var (status, body, raw) = await app.AdminClient().PostJsonAsync($"/admin/v1/{kind}/{id}/rotate");
         Assert.True(status == 200, raw);
         var key = (string)body![field]!;
@@ -60,7 +57,7 @@ public abstract class KeyRotationTests(AppFixture app)
     public async Task A_revoked_key_cannot_be_rotated_back_and_an_unknown_one_is_404(string kind, string what)
     {
         var store = await app.NewStoreAsync();
-        var id = await IdOf(kind, store);
+        var id = await app.KeyIdAsync(kind, store);
         var admin = app.AdminClient();
         Assert.Equal(204, (await admin.PostJsonAsync($"/admin/v1/{kind}/{id}/revoke")).Status);
         var (status, problem, _) = await admin.PostJsonAsync($"/admin/v1/{kind}/{id}/rotate");
@@ -80,8 +77,8 @@ public abstract class KeyRotationTests(AppFixture app)
     {
         var store = await app.NewStoreAsync();
         var dispensary = await app.NewDispensaryAsync();
-        var partnerId = await IdOf("partners", store);
-        var developerKeyId = await IdOf("developer-keys", store);
+        var partnerId = await app.KeyIdAsync("partners", store);
+        var developerKeyId = await app.KeyIdAsync("developer-keys", store);
         var writes = new (string Path, object Body)[]
         {
             ("/admin/v1/oauth-clients", new { name = "POS", dispensary_uuid = dispensary.Uuid }),

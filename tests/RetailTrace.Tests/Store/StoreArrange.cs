@@ -45,6 +45,12 @@ public static class StoreArrange
         return (product, batch);
     }
 
+    /// <summary>The id of the store's partner key (<paramref name="kind"/> "partners") or developer key ("developer-keys"),
+    /// as the admin API's routes name them.</summary>
+    public static Task<string> KeyIdAsync(this AppFixture app, string kind, StoreTenant store) => app.WithDbAsync(db => Task.FromResult(kind == "partners"
+        ? db.Partners.Single(p => p.KeyHash == RetailTrace.Common.Secrets.Hash(store.PartnerKey)).Id
+        : db.DeveloperKeys.Single(k => k.KeyHash == RetailTrace.Common.Secrets.Hash(store.DeveloperKey)).Id));
+
     public static Task<int> ProcessTransfersAsync(this AppFixture app) =>
         app.Services.GetRequiredService<TransferWorker>().ProcessPendingAsync(TestContext.Current.CancellationToken);
 

@@ -192,9 +192,10 @@ public static class OpenApiWire
             foreach (var name in names) requirement[new OpenApiSecuritySchemeReference(name, doc)] = [];
             return requirement;
         }
+        var (oauth, bearer) = LucidSchemes(document);
         return ApiErrors.FamilyOf(path) switch
         {
-            ApiFamily.Drf => [Of(LucidSchemes(document).OAuth), Of(LucidSchemes(document).Bearer)],
+            ApiFamily.Drf => [Of(oauth), Of(bearer)],
             ApiFamily.Blaze => [Of(PartnerKey, DeveloperKey)],
             _ => [Of(AdminBearer)],
         };

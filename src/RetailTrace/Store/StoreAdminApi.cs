@@ -39,7 +39,7 @@ public static class StoreAdminApi
     {
         var errors = new Admin.Admin.Errors().Require("shop_id", body.ShopId).Require("name", body.Name);
         if (body.Sku is { Length: > 255 }) errors.Add("sku", "At most 255 characters.");
-        var shop = errors.Any ? null : await db.Shops.AsNoTracking().FirstOrDefaultAsync(s => s.Id == body.ShopId);
+        var shop = errors.Any ? null : await db.Shops.AsNoTracking().FirstOrDefaultAsync(s => s.Id == body.ShopId, ct);
         if (!errors.Any && shop is null) errors.Add("shop_id", "Unknown shop.");
         if (errors.Any) return errors.Result();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -61,9 +61,9 @@ public static class StoreAdminApi
         var (fields, invalid) = ProductBatchDocument.FromInput(body);
         foreach (var (field, message) in invalid) errors.Add(field, message);
         foreach (var (field, message) in ProductBatchValidation.NestedErrors(body)) errors.Add(field, message);
-        var shop = errors.Any ? null : await db.Shops.AsNoTracking().FirstOrDefaultAsync(x => x.Id == shopId);
+        var shop = errors.Any ? null : await db.Shops.AsNoTracking().FirstOrDefaultAsync(x => x.Id == shopId, ct);
         if (!errors.Any && shop is null) errors.Add("shop_id", "Unknown shop.");
-        var product = errors.Any ? null : await db.StoreProducts.AsNoTracking().FirstOrDefaultAsync(x => x.Id == productId && x.ShopId == shopId);
+        var product = errors.Any ? null : await db.StoreProducts.AsNoTracking().FirstOrDefaultAsync(x => x.Id == productId && x.ShopId == shopId, ct);
         if (!errors.Any && product is null) errors.Add("productId", "Unknown product in this shop.");
         if (errors.Any) return errors.Result();
 
@@ -87,9 +87,9 @@ public static class StoreAdminApi
         long quantity = 0;
         if (body.Quantity is not { } q) errors.Add("quantity", "This field is required.");
         else if (q < 0 || !Qty.TryFromDecimal(q, out quantity)) errors.Add("quantity", "Must be at least 0 and below 10^12, with at most 3 decimals.");
-        var batch = errors.Any ? null : await db.ProductBatches.AsNoTracking().FirstOrDefaultAsync(b => b.Id == body.BatchId && b.ShopId == body.ShopId && !b.Deleted);
+        var batch = errors.Any ? null : await db.ProductBatches.AsNoTracking().FirstOrDefaultAsync(b => b.Id == body.BatchId && b.ShopId == body.ShopId && !b.Deleted, ct);
         if (!errors.Any && batch is null) errors.Add("batch_id", "Unknown batch in this shop.");
-        if (!errors.Any && !await db.Inventories.AnyAsync(i => i.Id == body.InventoryId && i.ShopId == body.ShopId))
+        if (!errors.Any && !await db.Inventories.AnyAsync(i => i.Id == body.InventoryId && i.ShopId == body.ShopId, ct))
             errors.Add("inventory_id", "Unknown inventory in this shop.");
         if (errors.Any) return errors.Result();
 

@@ -127,7 +127,7 @@ public static class TransfersApi
 
     private static async Task<IResult> Replace(string historyId, HttpRequest request, StoreCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
-        if (!await Visible(db, caller).AnyAsync(t => t.Id == historyId && t.FromShopId == caller.ShopId)) return NotFound();
+        if (!await Visible(db, caller).AnyAsync(t => t.Id == historyId && t.FromShopId == caller.ShopId, ct)) return NotFound();
         var (plan, error) = await PlanAsync(request, caller, db);
         if (plan is null) return error!;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -292,7 +292,7 @@ public static class TransfersApi
 
     private static async Task<IResult> Accept(string historyId, HttpRequest request, StoreCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
-        if (!await Visible(db, caller).AnyAsync(t => t.Id == historyId)) return NotFound();
+        if (!await Visible(db, caller).AnyAsync(t => t.Id == historyId, ct)) return NotFound();
         var (employee, error) = await EmployeeAsync(request, caller, db);
         if (employee is null) return error!;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -310,7 +310,7 @@ public static class TransfersApi
 
     private static async Task<IResult> Decline(string historyId, HttpRequest request, StoreCaller caller, AppDb db, TimeProvider time, CancellationToken ct)
     {
-        if (!await Visible(db, caller).AnyAsync(t => t.Id == historyId)) return NotFound();
+        if (!await Visible(db, caller).AnyAsync(t => t.Id == historyId, ct)) return NotFound();
         var (employee, error) = await EmployeeAsync(request, caller, db);
         if (employee is null) return error!;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -1,7 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using RetailTrace.Store;
+using RetailTrace.Tests.BrandApi;
 using RetailTrace.Tests.Infrastructure;
 using static RetailTrace.Tests.Store.StoreArrange;
 
@@ -124,21 +126,26 @@ public abstract class TransfersTests(AppFixture app)
         var t = await CreateAsync(s, Body(s, s.VaultId, new { productId = product, fromBatchId = batch, transferAmount = 4 }));
         var id = (string)t["id"]!;
 
-        var (status, accepted, _) = await s.Client.PostJsonAsync($"{Transfers}/{id}/accept", new { currentEmployeeId = s.EmployeeId });
+        // Accepted and processed on a hand-moved clock, so the two times the API shows are exact.
+        var time = new ManualTime(BrandCatalog.Instant);
+        await using var host = app.OnClock(time);
+        var (status, accepted, _) = await host.ClientAs(s.Client).PostJsonAsync($"{Transfers}/{id}/accept", new { currentEmployeeId = s.EmployeeId });
         Assert.Equal(200, status);
         Assert.Equal("ACCEPTED", (string)accepted!["status"]!);
         Assert.True((bool)accepted["processing"]!);
         Assert.False((bool)accepted["completeTransfer"]!);
         Assert.Equal(s.EmployeeId, (string)accepted["acceptByEmployeeId"]!);
-        Assert.NotNull(accepted["acceptedDate"]);
+        Assert.Equal(time.Now.ToUnixTimeMilliseconds(), (long)accepted["acceptedDate"]!);
         Assert.Equal("10", (await QuantityAsync(s, product, s.FrontRoomId))["quantity"].Json());
 
-        Assert.True(await app.ProcessTransfersAsync() >= 1);
-        Assert.Equal(0, await app.ProcessTransfersAsync());
+        time.Advance(TimeSpan.FromMinutes(3));
+        var worker = host.Services.GetRequiredService<TransferWorker>();
+        Assert.True(await worker.ProcessPendingAsync(TestContext.Current.CancellationToken) >= 1); // other tests' transfers may be due too
+        Assert.Equal(0, await worker.ProcessPendingAsync(TestContext.Current.CancellationToken));
         var (_, done, _) = await s.Client.GetJsonAsync($"{Transfers}/{id}");
         Assert.False((bool)done!["processing"]!);
         Assert.True((bool)done["completeTransfer"]!);
-        Assert.NotNull(done["processedTime"]);
+        Assert.Equal(time.Now.ToUnixTimeMilliseconds(), (long)done["processedTime"]!);
         var log = done["transferLogs"]![0]!;
         Assert.Equal(("10", "6", "1", "5"), (log["origFromQty"].Json(), log["finalFromQty"].Json(), log["origToQty"].Json(), log["finalInventory"].Json()));
         var front = await QuantityAsync(s, product, s.FrontRoomId);
@@ -167,11 +174,13 @@ public abstract class TransfersTests(AppFixture app)
         var (missing, _, raw) = await s.Client.PostJsonAsync($"{Transfers}/{t["id"]}/decline", new { });
         Assert.Equal(400, missing);
         Assert.Equal(Error("currentEmployeeId", "currentEmployeeId is required."), raw);
-        var (status, declined, _) = await s.Client.PostJsonAsync($"{Transfers}/{t["id"]}/decline", new { currentEmployeeId = s.EmployeeId });
+        var time = new ManualTime(BrandCatalog.Instant);
+        await using var host = app.OnClock(time);
+        var (status, declined, _) = await host.ClientAs(s.Client).PostJsonAsync($"{Transfers}/{t["id"]}/decline", new { currentEmployeeId = s.EmployeeId });
         Assert.Equal(200, status);
         Assert.Equal("DECLINED", (string)declined!["status"]!);
         Assert.Equal(s.EmployeeId, (string)declined["declineByEmployeeId"]!);
-        Assert.NotNull(declined["declinedDate"]);
+        Assert.Equal(time.Now.ToUnixTimeMilliseconds(), (long)declined["declinedDate"]!);
         Assert.False((bool)declined["processing"]!);
         Assert.Equal(0, await app.ProcessTransfersAsync());
         var front = await QuantityAsync(s, product, s.FrontRoomId);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
 using RetailTrace.Auth;
 
 namespace RetailTrace.Common;
@@ -93,13 +94,20 @@ public static class RateLimits
     /// <summary>
     /// Refuses every request from an address whose failed-authentication budget is spent, before any credential is
     /// checked (so a right guess is refused too), and spends one unit per 401 answered. Requests already in flight
-    /// when the budget runs out still finish. Runs before authentication.
+    /// when the budget runs out still finish. Runs before authentication. Endpoints that are never rate limited
+    /// (probes, metrics, console assets) take no credential, so nothing can be guessed through them; they stay open,
+    /// or a guesser behind a shared address (a proxy) would fail the load balancer's probes and blank the metrics.
     /// </summary>
     public static IApplicationBuilder UseFailedAuthenticationLimit(this IApplicationBuilder app)
     {
         var failures = app.ApplicationServices.GetRequiredService<FailedAuthentications>();
         return app.Use(async (context, next) =>
         {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<DisableRateLimitingAttribute>() is not null)
+            {
+                await next(context);
+                return;
+            }
             var address = AddressOf(context);
             // The bucket refills in fractions, so "is a whole unit left" is asked of its statistics; only then does an
             // attempt (which spends nothing when it fails) say how long to wait.

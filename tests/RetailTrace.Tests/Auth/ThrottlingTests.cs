@@ -160,6 +160,26 @@ public abstract class ThrottlingTests(AppFixture app)
     }
 
     [Fact]
+    public async Task An_address_refused_for_guessing_still_gets_the_probes_and_metrics()
+    {
+        await using var host = Host(null, ("Metrics:Prometheus", "true"));
+        var http = ClientOf(host);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Guid.NewGuid().ToString("N"));
+        var statuses = new List<int>();
+        for (var i = 0; i <= Budget; i++) statuses.Add((int)(await http.GetAsync("/api/v1.2/lucidids/CXc85b4rqinB7s5J52TRYb/", Ct)).StatusCode);
+        Assert.Equal([.. Enumerable.Repeat(401, Budget), 429], statuses);
+
+        // No credential is checked there, so nothing can be guessed: a load balancer behind the same proxy keeps its probes.
+        using var live = await http.GetAsync("/healthz", Ct);
+        Assert.Equal((200, "{\"status\":\"ok\"}"), ((int)live.StatusCode, await live.Content.ReadAsStringAsync(Ct)));
+        Assert.Equal(200, (int)(await http.GetAsync("/readyz", Ct)).StatusCode);
+        using var metrics = await http.GetAsync("/metrics", Ct);
+        Assert.Equal(200, (int)metrics.StatusCode);
+        Assert.Contains("http_server_request_duration_seconds", await metrics.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(429, (int)(await http.GetAsync("/api/v1.2/lucidids/CXc85b4rqinB7s5J52TRYb/", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_valid_client_adding_a_random_partner_key_is_still_limited_as_itself()
     {
         var noisy = await app.NewDispensaryAsync();

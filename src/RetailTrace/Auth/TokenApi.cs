@@ -11,6 +11,9 @@ public static class TokenApi
 {
     public const int ExpiresInSeconds = 36000;
 
+    /// <summary>Sign-ins are an audit trail, logged at Information: outside <c>RetailTrace.Auth</c>, whose handlers' per-request lines are kept at Warning.</summary>
+    private const string LogCategory = "RetailTrace.Tokens";
+
     public sealed record TokenResponse(string access_token, string token_type, int expires_in, string scope);
     public sealed record OAuthError(string error, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? error_description = null);
 
@@ -67,7 +70,7 @@ public static class TokenApi
         if (grantType != "client_credentials") return Error(400, "unsupported_grant_type");
 
         var (clientId, secret) = FromBasic(request) ?? (form["client_id"].ToString(), form["client_secret"].ToString());
-        if (clientId.Length == 0 || secret.Length == 0) return Error(401, "invalid_client");
+        if (clientId.Length == 0 || secret.Length == 0) return InvalidClient(request);
         // HTTP Basic credentials are percent-decoded here, after the body guard: a NUL could not be stored or looked up.
         if (clientId.Contains('\0') || secret.Contains('\0')) return Error(400, "invalid_request", RequestBody.NullCharacterMessage);
         if (lockouts.LockedFor(clientId) is { } locked) return new RateLimits.Throttled(locked);
@@ -77,9 +80,9 @@ public static class TokenApi
         {
             lockouts.Failed(clientId);
             // The client id as sent (bounded), never the secret.
-            logs.CreateLogger(typeof(TokenApi)).LogWarning("Failed sign-in at /o/token/ for client id {ClientId} from {Address}",
+            logs.CreateLogger(LogCategory).LogWarning("Failed sign-in at /o/token/ for client id {ClientId} from {Address}",
                 clientId.Length > 100 ? clientId[..100] : clientId, RateLimits.AddressOf(request.HttpContext));
-            return Error(401, "invalid_client");
+            return InvalidClient(request);
         }
         lockouts.Succeeded(clientId);
 
@@ -92,6 +95,9 @@ public static class TokenApi
             CreatedAt = now,
             ExpiresAt = now.AddSeconds(ExpiresInSeconds),
         }, request.HttpContext.RequestAborted);
+        // Which client obtained a token, for the operator's audit trail; the token itself is never logged.
+        logs.CreateLogger(LogCategory).LogInformation("Token issued at /o/token/ to client id {ClientId} from {Address}",
+            client.ClientId, RateLimits.AddressOf(request.HttpContext));
         request.HttpContext.Response.Headers.CacheControl = "no-store";
         return TypedResults.Json(new TokenResponse(token, "Bearer", ExpiresInSeconds, "read write"));
     }
@@ -108,6 +114,14 @@ public static class TokenApi
             return (Uri.UnescapeDataString(decoded[..colon]), Uri.UnescapeDataString(decoded[(colon + 1)..]));
         }
         catch (FormatException) { return null; }
+    }
+
+    /// <summary>RFC 6749 §5.2's 401: it names the scheme the endpoint takes in the Authorization header (HTTP Basic),
+    /// which a client that sent Basic must be answered with, and which tells one that sent form fields it may.</summary>
+    private static IResult InvalidClient(HttpRequest request)
+    {
+        request.HttpContext.Response.Headers.WWWAuthenticate = "Basic realm=\"api\"";
+        return Error(401, "invalid_client");
     }
 
     /// <summary>An RFC 6749 §5.2 error body, the token endpoint's own refusals and those made before it (<see cref="ApiErrors"/>).</summary>

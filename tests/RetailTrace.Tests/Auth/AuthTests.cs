@@ -54,9 +54,21 @@ public abstract class AuthTests(AppFixture app)
     [Fact]
     public async Task Unknown_client_is_invalid_client()
     {
-        var (status, body, _) = await TokenAsync(new() { ["grant_type"] = "client_credentials", ["client_id"] = "ghost", ["client_secret"] = "x" });
+        var (status, body, response) = await TokenAsync(new() { ["grant_type"] = "client_credentials", ["client_id"] = "ghost", ["client_secret"] = "x" });
         Assert.Equal(401, status);
         Assert.Equal("""{"error":"invalid_client"}""", body);
+        Assert.Equal("Basic realm=\"api\"", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task A_wrong_secret_over_http_basic_is_answered_with_the_basic_challenge()
+    {
+        // RFC 6749 §5.2: a client that authenticated with the Authorization header gets 401 with WWW-Authenticate for its scheme.
+        var d = await app.NewDispensaryAsync();
+        var basic = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{d.ClientId}:wrong")));
+        var (status, body, response) = await TokenAsync(new() { ["grant_type"] = "client_credentials" }, basic);
+        Assert.Equal((401, """{"error":"invalid_client"}"""), (status, body));
+        Assert.Equal("Basic realm=\"api\"", response.Headers.WwwAuthenticate.ToString());
     }
 
     [Fact]

@@ -222,6 +222,22 @@ public abstract class ThrottlingTests(AppFixture app)
         Assert.DoesNotContain(all, line => line.Contains(wrongSecret, StringComparison.Ordinal) || line.Contains(wrongAdmin, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_issued_token_is_logged_with_its_client_id_never_the_secret_or_token()
+    {
+        var d = await app.NewDispensaryAsync();
+        var logs = new FakeLoggerProvider();
+        await using var host = app.Derive(b => b.ConfigureLogging(l => l.AddProvider(logs)));
+        var (status, body, _) = await TokenAsync(ClientOf(host), Basic(d.ClientId, d.ClientSecret));
+        Assert.Equal(200, status);
+        var token = (string)System.Text.Json.Nodes.JsonNode.Parse(body)!["access_token"]!;
+
+        var infos = logs.Collector.GetSnapshot().Where(r => r.Level == LogLevel.Information).Select(r => r.Message).ToList();
+        Assert.Contains($"Token issued at /o/token/ to client id {d.ClientId} from unknown", infos);
+        var all = logs.Collector.GetSnapshot().Select(r => r.Message + " " + string.Join(", ", r.StructuredState ?? [])).ToList();
+        Assert.DoesNotContain(all, line => line.Contains(token, StringComparison.Ordinal) || line.Contains(d.ClientSecret, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("change-me")]
     [InlineData("x")]

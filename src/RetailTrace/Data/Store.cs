@@ -12,16 +12,16 @@ public static class Qty
 {
     public const long Scale = 1000;
 
-    /// <summary>Upper bound of any stored quantity (a trillion units): keeps sums far from long overflow.</summary>
+    /// <summary>Quantities stay below this (a trillion units): keeps sums far from long overflow.</summary>
     public const decimal Max = 1_000_000_000_000m;
 
     public static decimal ToDecimal(long thousandths) => thousandths / (decimal)Scale;
 
-    /// <summary>False when the value has more than three decimals or is out of range.</summary>
+    /// <summary>False when the value has more than three decimals or is not strictly between -<see cref="Max"/> and <see cref="Max"/>.</summary>
     public static bool TryFromDecimal(decimal value, out long thousandths)
     {
         thousandths = 0;
-        if (value > Max || value < -Max) return false;
+        if (value >= Max || value <= -Max) return false;
         var scaled = value * Scale;
         if (scaled != decimal.Truncate(scaled)) return false;
         thousandths = (long)scaled;

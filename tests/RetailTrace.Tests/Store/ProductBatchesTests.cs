@@ -304,6 +304,9 @@ public abstract class ProductBatchesTests(AppFixture app)
         var (s3, b3, _) = await admin.SendAsync(HttpMethod.Put, "/admin/v1/store/batch-quantities", new { shop_id = store.ShopId, batch_id = "nope", inventory_id = store.FrontRoomId, quantity = 1.0001m });
         Assert.Equal(400, s3);
         Assert.Equal("""{"quantity":["Must be at least 0 and below 10^12, with at most 3 decimals."]}""", b3!["errors"].Json());
+        var (s4, b4, _) = await admin.SendAsync(HttpMethod.Put, "/admin/v1/store/batch-quantities", new { shop_id = store.ShopId, batch_id = "nope", inventory_id = store.FrontRoomId, quantity = 1_000_000_000_000m });
+        Assert.Equal(400, s4);
+        Assert.Equal("""{"quantity":["Must be at least 0 and below 10^12, with at most 3 decimals."]}""", b4!["errors"].Json());
     }
 }
 

@@ -92,6 +92,7 @@ public abstract class TransfersTests(AppFixture app)
         await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = 0 }), "transferAmount", "Transfer amount must be greater than 0.");
         await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = -3 }), "transferAmount", "Transfer amount must be greater than 0.");
         await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = 0.0001m }), "transferAmount", "Transfer amount must have at most 3 decimals and be below 10^12.");
+        await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = 1_000_000_000_000m }), "transferAmount", "Transfer amount must have at most 3 decimals and be below 10^12.");
         await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = "1" }), "transferAmount", "transferAmount must be a number.");
         await Expect(Body(s, s.VaultId, new { productId = "000000000000000000000000", transferAmount = 1 }), "productId", "Product 000000000000000000000000 not found.");
         await Expect(Body(s, s.VaultId, new { productId = product, fromBatchId = "000000000000000000000000", transferAmount = 1 }), "fromBatchId", $"Batch 000000000000000000000000 of product {product} not found in this shop.");

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Numerics;
 using RetailTrace.Auth;
 using RetailTrace.Common;
 
@@ -31,19 +33,28 @@ public static class StoreApi
         return services;
     }
 
-    /// <summary>BLAZE paging: <c>start</c> (alias <c>skip</c>) ≥ 0, default 0; <c>limit</c> defaults to and is capped at 100 (≤ 0 means the default).</summary>
+    /// <summary>BLAZE paging: <c>start</c> (alias <c>skip</c>) from 0 to <see cref="int.MaxValue"/>, default 0; <c>limit</c>
+    /// defaults to and is capped at 100 (≤ 0 means the default, any larger integer the cap). A refusal names the
+    /// parameter the caller sent.</summary>
     public static IResult? TryPage(string? start, string? skip, string? limit, out int offset, out int size)
     {
         offset = 0;
         size = MaxLimit;
-        var startText = string.IsNullOrEmpty(start) ? skip : start;
-        if (!string.IsNullOrEmpty(startText) && (!int.TryParse(startText, out offset) || offset < 0))
-            return Blaze.BadRequest("start", "start must be a non-negative integer.");
+        var (name, startText) = string.IsNullOrEmpty(start) ? ("skip", skip) : ("start", start);
+        if (!string.IsNullOrEmpty(startText))
+        {
+            if (!Integer(startText, out var value) || value < 0) return Blaze.BadRequest(name, $"{name} must be a non-negative integer.");
+            if (value > int.MaxValue) return Blaze.BadRequest(name, $"{name} must be at most {int.MaxValue}.");
+            offset = (int)value;
+        }
         if (!string.IsNullOrEmpty(limit))
         {
-            if (!int.TryParse(limit, out var requested)) return Blaze.BadRequest("limit", "limit must be an integer.");
-            size = requested <= 0 ? MaxLimit : Math.Min(requested, MaxLimit);
+            if (!Integer(limit, out var requested)) return Blaze.BadRequest("limit", "limit must be an integer.");
+            size = requested <= 0 ? MaxLimit : (int)BigInteger.Min(requested, MaxLimit);
         }
         return null;
     }
+
+    private static bool Integer(string text, out BigInteger value) =>
+        BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
 }

@@ -191,6 +191,15 @@ public abstract class ProductBatchesTests(AppFixture app)
         var (s2, _, r2) = await store.Client.GetJsonAsync($"{Base}/dates?limit=ten");
         Assert.Equal(400, s2);
         Assert.Equal(Error("limit", "limit must be an integer."), r2);
+        // The refusal names the parameter sent; an integer too large to be an offset says so.
+        var (s3, _, r3) = await store.Client.GetJsonAsync($"{Base}?skip=abc");
+        Assert.Equal((400, Error("skip", "skip must be a non-negative integer.")), (s3, r3));
+        var (s4, _, r4) = await store.Client.GetJsonAsync($"{Base}?start=99999999999");
+        Assert.Equal((400, Error("start", "start must be at most 2147483647.")), (s4, r4));
+        // A limit above the cap, however large, is the cap, as limit=1000 is.
+        var (s5, capped, r5) = await store.Client.GetJsonAsync($"{Base}?limit=99999999999999999999999");
+        Assert.True(s5 == 200, r5);
+        Assert.Equal(100, (int)capped!["limit"]!);
     }
 
     [Fact]

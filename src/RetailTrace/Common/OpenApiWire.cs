@@ -14,7 +14,8 @@ namespace RetailTrace.Common;
 /// What the OpenAPI documents say beyond the endpoints' own metadata, so that they match the wire: the
 /// security scheme of each family, the statuses every endpoint of a family can answer (429 and 503 with
 /// Retry-After, 413 and 415 for bodies, Idempotency-Key's 409/422), alternative bodies of one status as anyOf,
-/// ShortUUIDs as a 22-character pattern, stored JSON documents as any JSON, and the Store API in camelCase.
+/// ShortUUIDs as a 22-character pattern, stored JSON documents as any JSON, the Store API in camelCase, and the numbers a
+/// DRF body may send as text.
 /// </summary>
 public static class OpenApiWire
 {

@@ -47,7 +47,15 @@ public partial class Program
         builder.Services.AddStoreTransferWorker();
         builder.Services.AddHousekeeping();
         builder.Services.AddWebhooks(builder.Configuration);
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        // The admin API's bodies and answers, and the options the OpenAPI documents describe every schema with. Numbers
+        // are strict: a JSON number, never a numeric string (the web defaults read "52" as 52), so a typed body reads
+        // what the documents say and the documents say what the server writes. The one family that takes numeric
+        // strings, DRF, parses its bodies itself (see OpenApiWire.AcceptDrfNumericStrings).
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
         builder.Services.AddRetailTraceOpenApi();
         builder.Services.AddConsole(builder.Configuration);
 

@@ -63,6 +63,7 @@ public static class OpenApiDocs
         options.AddDocumentTransformer((doc, context, ct) => Webhooks.WebhooksOpenApi.DescribeAsync(doc, name, context, ct));
         options.AddOperationTransformer(OpenApiWire.DescribeOperationAsync);
         options.AddSchemaTransformer(OpenApiWire.DescribeSchema);
+        options.AddSchemaTransformer(OpenApiWire.AcceptDrfNumericStrings);
     }
 
     public static WebApplication MapRetailTraceDocs(this WebApplication app)

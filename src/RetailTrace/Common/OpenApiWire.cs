@@ -14,7 +14,8 @@ namespace RetailTrace.Common;
 /// What the OpenAPI documents say beyond the endpoints' own metadata, so that they match the wire: the
 /// security scheme of each family, the statuses every endpoint of a family can answer (429 and 503 with
 /// Retry-After, 413 and 415 for bodies, Idempotency-Key's 409/422), alternative bodies of one status as anyOf,
-/// ShortUUIDs as a 22-character pattern, stored JSON documents as any JSON, and the Store API in camelCase.
+/// ShortUUIDs as a 22-character pattern, stored JSON documents as any JSON, the Store API in camelCase, and the numbers a
+/// DRF body may send as text.
 /// </summary>
 public static class OpenApiWire
 {
@@ -273,6 +274,25 @@ public static class OpenApiWire
     }
 
     /// <summary>
+    /// Numbers are documented as the server reads them: the JSON options the documents are built from are strict (a JSON
+    /// number, never a numeric string), as are the Store API's. The exception is a request body a LucidGreen handler
+    /// parses itself with DRF's semantics: DRF's IntegerField and DecimalField take a number sent as a string too
+    /// (<c>"quantity": "2"</c>), so a number field of such a body is documented as a number or its canonical text.
+    /// </summary>
+    public static Task AcceptDrfNumericStrings(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
+    {
+        if (context.JsonPropertyInfo?.DeclaringType is not { } owner || schema.Type is not { } type
+            || !DrfRequestTypes(context.ApplicationServices).Contains(owner)) return Task.CompletedTask;
+        if (type.HasFlag(JsonSchemaType.Integer)) schema.Pattern = IntegerText;
+        else if (type.HasFlag(JsonSchemaType.Number)) schema.Pattern = NumberText;
+        else return Task.CompletedTask;
+        schema.Type = type | JsonSchemaType.String;
+        return Task.CompletedTask;
+    }
+
+    private const string IntegerText = @"^-?(?:0|[1-9]\d*)$", NumberText = @"^-?(?:0|[1-9]\d*)(?:\.\d+)?$";
+
+    /// <summary>
     /// Renames a Store schema and the inline object schemas below it (a transfer's <c>transferLogs</c> items). The
     /// generator transforms an inline property's schema after its parent's, finding it by the snake_case name the
     /// parent's rename has already replaced, so those nested schemas are never transformed on their own.
@@ -298,7 +318,7 @@ public static class OpenApiWire
     private static bool IsStoreWire(OpenApiSchemaTransformerContext context) =>
         context.DocumentName == "store" || StoreTypes(context.ApplicationServices).Contains(context.JsonTypeInfo.Type);
 
-    private static HashSet<Type>? _storeTypes, _requestTypes, _wireTypes;
+    private static HashSet<Type>? _storeTypes, _requestTypes, _drfRequestTypes, _wireTypes;
 
     private static HashSet<Type> WireTypes(IServiceProvider services) => _wireTypes ??= Reachable(
         services.GetRequiredService<EndpointDataSource>().Endpoints
@@ -307,6 +327,12 @@ public static class OpenApiWire
 
     private static HashSet<Type> RequestTypes(IServiceProvider services) => _requestTypes ??= Reachable(
         services.GetRequiredService<EndpointDataSource>().Endpoints.SelectMany(e => e.Metadata.OfType<JsonBody>()).Select(b => b.Type));
+
+    /// <summary>The request bodies the LucidGreen handlers parse with DRF's semantics (<see cref="OpenApiDocs.AcceptsJson"/>), and the types within them.</summary>
+    private static HashSet<Type> DrfRequestTypes(IServiceProvider services) => _drfRequestTypes ??= Reachable(
+        services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => ApiErrors.FamilyOf("/" + e.RoutePattern.RawText!.TrimStart('/')) == ApiFamily.Drf)
+            .SelectMany(e => e.Metadata.OfType<JsonBody>()).Select(b => b.Type));
 
     private static HashSet<Type> StoreTypes(IServiceProvider services) => _storeTypes ??= Reachable(
         services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()

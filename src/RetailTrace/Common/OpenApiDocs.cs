@@ -97,7 +97,7 @@ public static class OpenApiDocs
 
     /// <summary>Documents an optional query parameter that the handler reads from <c>HttpRequest.Query</c> itself,
     /// where the generator cannot see it.</summary>
-    public static RouteHandlerBuilder WithQueryParameter(this RouteHandlerBuilder builder, string name, string description, OpenApiSchema schema, string example) =>
+    public static RouteHandlerBuilder WithQueryParameter(this RouteHandlerBuilder builder, string name, string description, OpenApiSchema schema, System.Text.Json.Nodes.JsonNode example) =>
         builder.AddOpenApiOperationTransformer((operation, _, _) =>
         {
             operation.Parameters ??= [];

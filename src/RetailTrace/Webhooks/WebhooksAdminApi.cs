@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using RetailTrace.Common;
 using RetailTrace.Data;
 
@@ -73,7 +76,9 @@ public static class WebhooksAdminApi
             .WithSummary("Replace the signing secret (shown once); deliveries carry signatures of both secrets for a day")
             .Produces<EndpointResponse>().ProducesProblem(404);
         endpoints.MapGet("/{id}/messages", MessagesAsync).WithName("AdminListWebhookMessages")
-            .WithSummary("An endpoint's messages, newest first (?status=pending|delivered|failed, ?limit= up to 500, default 100)")
+            .WithSummary("An endpoint's messages, newest first")
+            .WithQueryParameter("status", "Only messages in this state.", new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. MessageStatuses.Select(v => (JsonNode)v)] }, "failed")
+            .WithQueryParameter("limit", "How many messages, newest first (default 100).", new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = MaxMessages.ToString(CultureInfo.InvariantCulture) }, 100)
             .Produces<List<MessageResponse>>().ProducesProblem(404);
         endpoints.MapGet("/{id}/messages/{messageId}", MessageAsync).WithName("AdminGetWebhookMessage")
             .WithSummary("One message: the body it sends and every delivery attempt (status, latency, response excerpt)")
@@ -150,10 +155,19 @@ public static class WebhooksAdminApi
         return await WebhookEndpointStore.UpdateAsync(db, id, null, input, time, ct) is { } updated ? TypedResults.Ok(EndpointResponse.From(updated)) : NotFound();
     }
 
-    private static async Task<IResult> MessagesAsync(string id, string? status, int? limit, AppDb db, CancellationToken ct)
+    private static readonly string[] MessageStatuses = [WebhookMessageStatuses.Pending, WebhookMessageStatuses.Delivered, WebhookMessageStatuses.Failed];
+
+    /// <summary>Both filters are checked, so a mistyped one is a 400 that names it, not a quietly different list.</summary>
+    private static async Task<IResult> MessagesAsync(string id, HttpRequest request, AppDb db, CancellationToken ct)
     {
+        string? status = request.Query["status"], limit = request.Query["limit"];
+        var errors = new Admin.Admin.Errors();
+        if (status is not null && !MessageStatuses.Contains(status)) errors.Add("status", "Must be one of: " + string.Join(", ", MessageStatuses) + ".");
+        var take = 100;
+        if (limit is not null && (!int.TryParse(limit, out take) || take is < 1 or > MaxMessages))
+            errors.Add("limit", $"Must be a whole number from 1 to {MaxMessages}.");
+        if (errors.Any) return errors.Result();
         if (!await db.Set<WebhookEndpoint>().AnyAsync(e => e.Id == id, ct)) return NotFound();
-        var take = Math.Clamp(limit ?? 100, 1, MaxMessages);
         var messages = db.Set<WebhookMessage>().AsNoTracking().Where(m => m.EndpointId == id);
         if (status is not null) messages = messages.Where(m => m.Status == status);
         var page = await messages.OrderByDescending(m => m.Id).Take(take)

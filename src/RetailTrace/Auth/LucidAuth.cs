@@ -47,7 +47,8 @@ public sealed class LucidAuthHandler(
     {
         // Clients build the header from the token answer ("<token_type> <access_token>"), some with stray spaces around it.
         var header = Request.Headers.Authorization.ToString().Trim();
-        if (string.IsNullOrEmpty(header)) return AuthenticateResult.NoResult();
+        // Another scheme (Basic, say) carries no token of ours: as in DRF, the request is unauthenticated, not wrong.
+        if (string.IsNullOrEmpty(header) || !header.StartsWith("Bearer", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
             return AuthenticateResult.Fail(InvalidToken);
 

@@ -72,6 +72,21 @@ public abstract class AuthTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Another_authorization_scheme_on_the_apis_is_no_credentials_as_in_drf()
+    {
+        var d = await app.NewDispensaryAsync();
+        var http = app.Client();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{d.ClientId}:{d.ClientSecret}")));
+        using var response = await http.GetAsync("/api/v1.2/lucidids/CXc85b4rqinB7s5J52TRYb/", Ct);
+        Assert.Equal((401, """{"detail":"Authentication credentials were not provided."}"""), ((int)response.StatusCode, await response.Content.ReadAsStringAsync(Ct)));
+        Assert.Equal("Bearer realm=\"api\"", response.Headers.WwwAuthenticate.ToString());
+        // "Bearer" with no token is a token sent wrong.
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer");
+        using var empty = await http.GetAsync("/api/v1.5/batches/", Ct);
+        Assert.Equal((401, """{"detail":"Invalid token."}"""), ((int)empty.StatusCode, await empty.Content.ReadAsStringAsync(Ct)));
+    }
+
+    [Fact]
     public async Task Other_grant_types_are_unsupported()
     {
         var d = await app.NewDispensaryAsync();

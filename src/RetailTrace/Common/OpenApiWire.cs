@@ -321,24 +321,25 @@ public static class OpenApiWire
     private static HashSet<Type>? _storeTypes, _requestTypes, _drfRequestTypes, _wireTypes;
 
     private static HashSet<Type> WireTypes(IServiceProvider services) => _wireTypes ??= Reachable(
-        services.GetRequiredService<EndpointDataSource>().Endpoints
-            .SelectMany(e => e.Metadata.OfType<IProducesResponseTypeMetadata>().Select(m => m.Type).Concat(e.Metadata.OfType<JsonBody>().Select(b => b.Type)))
-            .OfType<Type>());
+        services.GetRequiredService<EndpointDataSource>().Endpoints.SelectMany(BodyAndAnswerTypes));
 
     private static HashSet<Type> RequestTypes(IServiceProvider services) => _requestTypes ??= Reachable(
         services.GetRequiredService<EndpointDataSource>().Endpoints.SelectMany(e => e.Metadata.OfType<JsonBody>()).Select(b => b.Type));
 
     /// <summary>The request bodies the LucidGreen handlers parse with DRF's semantics (<see cref="OpenApiDocs.AcceptsJson"/>), and the types within them.</summary>
     private static HashSet<Type> DrfRequestTypes(IServiceProvider services) => _drfRequestTypes ??= Reachable(
-        services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => ApiErrors.FamilyOf("/" + e.RoutePattern.RawText!.TrimStart('/')) == ApiFamily.Drf)
-            .SelectMany(e => e.Metadata.OfType<JsonBody>()).Select(b => b.Type));
+        EndpointsOf(services, ApiFamily.Drf).SelectMany(e => e.Metadata.OfType<JsonBody>()).Select(b => b.Type));
 
     private static HashSet<Type> StoreTypes(IServiceProvider services) => _storeTypes ??= Reachable(
+        EndpointsOf(services, ApiFamily.Blaze).SelectMany(BodyAndAnswerTypes));
+
+    private static IEnumerable<RouteEndpoint> EndpointsOf(IServiceProvider services, ApiFamily family) =>
         services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => ApiErrors.FamilyOf("/" + e.RoutePattern.RawText!.TrimStart('/')) == ApiFamily.Blaze)
-            .SelectMany(e => e.Metadata.OfType<IProducesResponseTypeMetadata>().Select(m => m.Type).Concat(e.Metadata.OfType<JsonBody>().Select(b => b.Type)))
-            .OfType<Type>());
+            .Where(e => ApiErrors.FamilyOf("/" + e.RoutePattern.RawText!.TrimStart('/')) == family);
+
+    /// <summary>The JSON body an endpoint parses and the types it answers with.</summary>
+    private static IEnumerable<Type> BodyAndAnswerTypes(Endpoint e) =>
+        e.Metadata.OfType<IProducesResponseTypeMetadata>().Select(m => m.Type).Concat(e.Metadata.OfType<JsonBody>().Select(b => b.Type)).OfType<Type>();
 
     private static HashSet<Type> Reachable(IEnumerable<Type> roots)
     {

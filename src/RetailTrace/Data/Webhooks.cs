@@ -68,6 +68,8 @@ public static class WebhookMessageStatuses
     public const string Delivered = "delivered";
     /// <summary>Every scheduled attempt failed; an operator can replay it.</summary>
     public const string Failed = "failed";
+
+    public static readonly string[] All = [Pending, Delivered, Failed];
 }
 
 /// <summary>

@@ -77,7 +77,7 @@ public static class WebhooksAdminApi
             .Produces<EndpointResponse>().ProducesProblem(404);
         endpoints.MapGet("/{id}/messages", MessagesAsync).WithName("AdminListWebhookMessages")
             .WithSummary("An endpoint's messages, newest first")
-            .WithQueryParameter("status", "Only messages in this state.", new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. MessageStatuses.Select(v => (JsonNode)v)] }, "failed")
+            .WithQueryParameter("status", "Only messages in this state.", new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. WebhookMessageStatuses.All.Select(v => (JsonNode)v)] }, "failed")
             .WithQueryParameter("limit", "How many messages, newest first (default 100).", new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = MaxMessages.ToString(CultureInfo.InvariantCulture) }, 100)
             .Produces<List<MessageResponse>>().ProducesProblem(404);
         endpoints.MapGet("/{id}/messages/{messageId}", MessageAsync).WithName("AdminGetWebhookMessage")
@@ -155,14 +155,12 @@ public static class WebhooksAdminApi
         return await WebhookEndpointStore.UpdateAsync(db, id, null, input, time, ct) is { } updated ? TypedResults.Ok(EndpointResponse.From(updated)) : NotFound();
     }
 
-    private static readonly string[] MessageStatuses = [WebhookMessageStatuses.Pending, WebhookMessageStatuses.Delivered, WebhookMessageStatuses.Failed];
-
     /// <summary>Both filters are checked, so a mistyped one is a 400 that names it, not a quietly different list.</summary>
     private static async Task<IResult> MessagesAsync(string id, HttpRequest request, AppDb db, CancellationToken ct)
     {
         string? status = request.Query["status"], limit = request.Query["limit"];
         var errors = new Admin.Admin.Errors();
-        if (status is not null && !MessageStatuses.Contains(status)) errors.Add("status", "Must be one of: " + string.Join(", ", MessageStatuses) + ".");
+        if (status is not null && !WebhookMessageStatuses.All.Contains(status)) errors.Add("status", "Must be one of: " + string.Join(", ", WebhookMessageStatuses.All) + ".");
         var take = 100;
         if (limit is not null && (!int.TryParse(limit, out take) || take is < 1 or > MaxMessages))
             errors.Add("limit", $"Must be a whole number from 1 to {MaxMessages}.");

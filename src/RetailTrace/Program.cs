@@ -56,6 +56,9 @@ public partial class Program
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
         });
+        // A typed body that fails to bind throws, so the family's error handler can name the field (ApiErrors.UnfitBody)
+        // instead of the framework's bodiless 400.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddRetailTraceOpenApi();
         builder.Services.AddConsole(builder.Configuration);
 

@@ -1,4 +1,7 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace RetailTrace.Common;
 
@@ -9,7 +12,7 @@ public enum ApiFamily { Drf, Blaze, Problem, Console, OAuth }
 /// exception) in the documented shape of the family that owns the path. Bodies never carry
 /// exception text.
 /// </summary>
-public static class ApiErrors
+public static partial class ApiErrors
 {
     /// <summary>DRF's wording for 503 (<c>ServiceUnavailable</c>), used by every family.</summary>
     public const string UnavailableDetail = "Service temporarily unavailable, try again later.";
@@ -116,7 +119,8 @@ public static class ApiErrors
             SuppressDiagnosticsCallback = context => StatusOf(context.Exception) != 500,
             ExceptionHandler = async context =>
             {
-                var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+                var feature = context.Features.Get<IExceptionHandlerFeature>();
+                var error = feature?.Error;
                 var status = error is null ? 500 : StatusOf(error);
                 if (status == 503)
                 {
@@ -124,10 +128,58 @@ public static class ApiErrors
                     context.Response.Headers.RetryAfter = UnavailableRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
                 context.Response.StatusCode = status;
-                await For(context, status).ExecuteAsync(context);
+                var bodyType = feature?.Endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+                var answer = error is BadHttpRequestException { StatusCode: 400 } && bodyType is not null && FamilyOf(context.Request.Path) == ApiFamily.Problem
+                    ? UnfitBody(error.InnerException as JsonException, bodyType, context.RequestServices)
+                    : For(context, status);
+                await answer.ExecuteAsync(context);
             },
         });
     }
+
+    /// <summary>
+    /// A typed body (the admin API's request records) that failed to bind. When it is JSON that does not fit its
+    /// record, a validation problem naming the field and the JSON type the record wants; otherwise (no body,
+    /// <c>null</c>, an array) a problem saying an object is wanted. The framework's own messages name .NET types, so
+    /// they are not shown.
+    /// </summary>
+    private static IResult UnfitBody(JsonException? error, Type bodyType, IServiceProvider services)
+    {
+        var path = error?.Path ?? "$";
+        if (path == "$") return TypedResults.Problem(statusCode: 400, detail: "The request body must be a JSON object.");
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var expected = Expected(bodyType, path, options);
+        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path[1..];
+        return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [expected is null ? "Invalid value." : $"Must be {expected}."] });
+    }
+
+    /// <summary>The JSON type <paramref name="root"/> wants at <paramref name="path"/> (as <see cref="JsonException.Path"/> writes it).</summary>
+    private static string? Expected(Type root, string path, JsonSerializerOptions options)
+    {
+        Type? type = root;
+        foreach (Match step in PathSteps().Matches(path))
+        {
+            if (type is null) return null;
+            var info = options.GetTypeInfo(type);
+            type = step.Groups["index"].Success ? info.ElementType
+                : info.Properties.FirstOrDefault(p => p.Name == step.Groups["name"].Value)?.PropertyType;
+        }
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        return type is null ? null
+            : type == typeof(string) ? "a string"
+            : type == typeof(bool) ? "true or false"
+            : type == typeof(int) || type == typeof(long) ? "an integer"
+            : type == typeof(decimal) || type == typeof(double) ? "a number"
+            : options.GetTypeInfo(type).Kind switch
+            {
+                System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Enumerable => "an array",
+                System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object => "an object",
+                _ => null,
+            };
+    }
+
+    [GeneratedRegex(@"\.(?<name>\w+)|\['(?<name>[^']*)'\]|\[(?<index>\d+)\]")]
+    private static partial Regex PathSteps();
 
     private static int StatusOf(Exception ex) =>
         ex is BadHttpRequestException bad ? bad.StatusCode : Data.Database.IsUnavailable(ex) ? 503 : 500;

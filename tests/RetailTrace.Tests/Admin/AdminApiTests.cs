@@ -29,6 +29,33 @@ public abstract class AdminApiTests(AppFixture app)
         Assert.Equal(["name", "time_zone", "export_time"], errors.Select(e => e.Key));
     }
 
+    [Theory]
+    [InlineData("POST", "/admin/v1/brands", """{"name":5}""", "name", "Must be a string.")]
+    [InlineData("POST", "/admin/v1/dispensaries", """{"name":"D","package_uid_export_enabled":"yes"}""", "package_uid_export_enabled", "Must be true or false.")]
+    [InlineData("POST", "/admin/v1/oauth-clients", """{"name":"C","brand_uuids":"B"}""", "brand_uuids", "Must be an array.")]
+    [InlineData("POST", "/admin/v1/webhook-endpoints/", """{"url":"https://example.com/hook","events":["x",2]}""", "events[1]", "Must be a string.")]
+    [InlineData("PUT", "/admin/v1/store/batch-quantities", """{"quantity":"52"}""", "quantity", "Must be a number.")]
+    public async Task A_body_field_of_the_wrong_JSON_type_is_named_with_the_type_it_wants(string method, string url, string body, string field, string message)
+    {
+        var (status, problem, raw) = await app.AdminClient().SendAsync(new HttpMethod(method), url, rawBody: body);
+        Assert.Equal(400, status);
+        Assert.Equal($$"""{"{{field}}":["{{message}}"]}""", problem!["errors"].Json());
+        Assert.Empty((await app.ContractAsync()).Check(method, url, 400, "application/problem+json", raw));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("null")]
+    [InlineData("[]")]
+    [InlineData("\"Brand\"")]
+    public async Task A_body_that_is_not_an_object_is_refused_saying_so(string body)
+    {
+        var (status, problem, _) = await app.AdminClient().SendAsync(HttpMethod.Post, "/admin/v1/brands", rawBody: body);
+        Assert.Equal(400, status);
+        problem!.AsObject().Remove("trace_id");
+        Assert.Equal("""{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"Bad Request","status":400,"detail":"The request body must be a JSON object."}""", problem.Json());
+    }
+
     [Fact]
     public async Task Patching_an_unknown_dispensary_is_404()
     {

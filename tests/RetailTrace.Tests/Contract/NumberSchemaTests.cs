@@ -93,11 +93,11 @@ public abstract class NumberSchemaTests(AppFixture app)
         using var response = await app.AdminClient().SendAsync(request, TestContext.Current.CancellationToken);
         var raw = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Equal((400, "application/problem+json"), ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType));
-        // The typed body fails to bind, which the admin API answers as any unreadable body: a problem with no detail.
+        // The typed body fails to bind: a validation problem naming the field and the JSON type it wants.
         var problem = JsonNode.Parse(raw)!.AsObject();
         Assert.NotNull(problem["trace_id"]);
         problem.Remove("trace_id");
-        Assert.Equal("""{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"Bad Request","status":400}""", problem.Json());
+        Assert.Equal("""{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":{"quantity":["Must be a number."]}}""", problem.Json());
         Assert.Empty((await app.ContractAsync()).Check("PUT", "/admin/v1/store/batch-quantities", 400, "application/problem+json", raw));
         var (_, rooms, _) = await s.Client.GetJsonAsync($"/api/v1/partner/store/batches/{product}/batchQuantityInfo");
         Assert.Equal("10", rooms!.AsArray().Single(r => (string)r!["inventoryId"]! == s.FrontRoomId)!["quantity"].Json());

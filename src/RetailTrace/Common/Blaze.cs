@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
@@ -29,6 +30,36 @@ public static class Blaze
 
     /// <summary>A 200 written by source-generated metadata (the same conventions as <see cref="Json"/>).</summary>
     public static IResult Ok<T>(T body, JsonTypeInfo<T> type) => TypedResults.Json(body, type);
+
+    /// <summary>A body field of the wrong type or size: the 400 names it (BLAZE reports the first problem only).</summary>
+    public sealed class FieldException(string field, string message) : Exception(message)
+    {
+        public string Field { get; } = field;
+    }
+
+    /// <summary>The body as a JSON object; an empty one is <paramref name="whenEmpty"/>. The guard (<see cref="RequestBody"/>) already bounded and checked it.</summary>
+    public static async Task<(JsonObject?, IResult?)> ReadObjectAsync(HttpRequest request, JsonNode? whenEmpty)
+    {
+        var (node, error) = await RequestBody.ReadJsonAsync(request, whenEmpty);
+        if (error is not null) return (null, ApiErrors.Refusal(request.HttpContext, error));
+        return node is JsonObject o ? (o, null) : (null, BadRequest("request", "The request body must be a JSON object."));
+    }
+
+    /// <summary>An optional string field of at most <paramref name="maxLength"/> characters (after trimming, when <paramref name="trim"/>).</summary>
+    public static string? String(JsonObject o, string name, int maxLength = 255, bool trim = false)
+    {
+        if (o[name] is not { } v) return null;
+        if (v.GetValueKind() != JsonValueKind.String) throw new FieldException(name, $"{name} must be a string.");
+        var s = trim ? v.GetValue<string>().Trim() : v.GetValue<string>();
+        return s.Length <= maxLength ? s : throw new FieldException(name, $"{name} must be at most {maxLength} characters.");
+    }
+
+    public static bool? Boolean(JsonObject o, string name) => o[name] switch
+    {
+        null => null,
+        var v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+        _ => throw new FieldException(name, $"{name} must be a boolean."),
+    };
 
     public static string ErrorTypeFor(int status) => status switch
     {

@@ -213,8 +213,8 @@ public static class OpenApiWire
 
     /// <summary>Documents <paramref name="status"/> with the family's error body unless the endpoint documents it already;
     /// <c>Retry-After</c> is added either way where the server sends it.</summary>
-    /// <summary><paramref name="alternative"/>: when the endpoint documents the status with another body, the family's error
-    /// body becomes one more alternative of it.</summary>
+    /// <param name="alternative">When the endpoint documents the status with another body, the family's error body
+    /// becomes one more alternative of it.</param>
     private static void AddResponse(OpenApiOperation operation, int status, IOpenApiSchema error, string contentType, bool retryAfter = false, bool alternative = false)
     {
         var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);

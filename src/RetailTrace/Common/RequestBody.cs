@@ -15,13 +15,10 @@ namespace RetailTrace.Common;
 public sealed record BodyLimits(int MaxBytes, int MaxDepth, int MaxTokens, int MaxStringBytes)
 {
     /// <summary>
-    /// LucidGreen bodies are small: the largest, <c>transactions/complete</c>, carries at most 1,000 LucidIDs
-    /// (about 30 KB); product and webhook fields are at most a few thousand characters.
+    /// LucidGreen and BLAZE bodies are small: the largest, <c>transactions/complete</c>, carries at most 1,000 LucidIDs
+    /// (about 30 KB); a transfer holds at most 100 logs; product and webhook fields are at most a few thousand characters.
     /// </summary>
-    public static readonly BodyLimits Lucid = new(MaxBytes: 256 * 1024, MaxDepth: 16, MaxTokens: 10_000, MaxStringBytes: 32 * 1024);
-
-    /// <summary>BLAZE writes: a transfer holds at most 100 logs; a webhook endpoint a URL and a few event names.</summary>
-    public static readonly BodyLimits Store = new(MaxBytes: 256 * 1024, MaxDepth: 16, MaxTokens: 10_000, MaxStringBytes: 32 * 1024);
+    public static readonly BodyLimits Api = new(MaxBytes: 256 * 1024, MaxDepth: 16, MaxTokens: 10_000, MaxStringBytes: 32 * 1024);
 
     /// <summary>Admin writes and the token form, including a whole BLAZE ProductBatch document.</summary>
     public static readonly BodyLimits Other = new(MaxBytes: 1024 * 1024, MaxDepth: 32, MaxTokens: 50_000, MaxStringBytes: 64 * 1024);
@@ -29,8 +26,7 @@ public sealed record BodyLimits(int MaxBytes, int MaxDepth, int MaxTokens, int M
     /// <summary>The limits of the endpoint a path belongs to: one table, by family.</summary>
     public static BodyLimits For(PathString path) => ApiErrors.FamilyOf(path) switch
     {
-        ApiFamily.Drf => Lucid,
-        ApiFamily.Blaze => Store,
+        ApiFamily.Drf or ApiFamily.Blaze => Api,
         _ => Other,
     };
 }
@@ -84,7 +80,7 @@ public static class RequestBody
             var limits = BodyLimits.For(request.Path);
             var capacity = (int)Math.Min(request.ContentLength ?? limits.MaxBytes, limits.MaxBytes) + 1;
             using var lease = await AcquireAsync(budget, Math.Min(Kilobytes(capacity), budgetKilobytes), context.RequestAborted);
-            if (!lease.IsAcquired)
+            if (lease is not { IsAcquired: true })
             {
                 context.Response.Headers.RetryAfter = "1";
                 await Refuse(context, BodyError.Only(503));
@@ -94,7 +90,7 @@ public static class RequestBody
             var buffer = ArrayPool<byte>.Shared.Rent(capacity);
             try
             {
-                var length = await ReadAtMostAsync(request.Body, buffer.AsMemory(0, capacity), context.RequestAborted);
+                var length = await request.Body.ReadAtLeastAsync(buffer.AsMemory(0, capacity), capacity, throwOnEndOfStream: false, context.RequestAborted);
                 if (length > limits.MaxBytes)
                 {
                     context.Response.Headers.Connection = "close"; // the rest of the body is not read
@@ -242,24 +238,12 @@ public static class RequestBody
         return false;
     }
 
-    private static async Task<int> ReadAtMostAsync(Stream body, Memory<byte> buffer, CancellationToken ct)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var read = await body.ReadAsync(buffer[total..], ct);
-            if (read == 0) break;
-            total += read;
-        }
-        return total;
-    }
-
-    private static async Task<RateLimitLease> AcquireAsync(ConcurrencyLimiter budget, int kilobytes, CancellationToken aborted)
+    private static async Task<RateLimitLease?> AcquireAsync(ConcurrencyLimiter budget, int kilobytes, CancellationToken aborted)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         wait.CancelAfter(BudgetWait);
         try { return await budget.AcquireAsync(kilobytes, wait.Token); }
-        catch (OperationCanceledException) when (!aborted.IsCancellationRequested) { return Refused.Lease; }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested) { return null; }
     }
 
     private static int Kilobytes(int bytes) => Math.Max(1, (bytes + 1023) / 1024);
@@ -268,15 +252,6 @@ public static class RequestBody
     {
         context.Response.StatusCode = error.Status;
         return ApiErrors.Refusal(context, error).ExecuteAsync(context);
-    }
-
-    /// <summary>A lease that was not granted (the wait for room in the budget ran out).</summary>
-    private sealed class Refused : RateLimitLease
-    {
-        public static readonly Refused Lease = new();
-        public override bool IsAcquired => false;
-        public override IEnumerable<string> MetadataNames => [];
-        public override bool TryGetMetadata(string metadataName, out object? metadata) { metadata = null; return false; }
     }
 }
 

@@ -43,21 +43,17 @@ public sealed class ExportScheduler(
     {
         if (settings.PollInterval <= TimeSpan.Zero) return;
         using var timer = new PeriodicTimer(settings.PollInterval, time);
-        try
+        do
         {
-            do
+            try { LastPass = BackgroundPass.Succeeded(time, await RunDueAsync(stoppingToken)); }
+            catch (Exception ex) when (Database.IsUnavailable(ex)) { LastPass = BackgroundPass.Failure(time); outage.Report(ex); }
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                try { LastPass = BackgroundPass.Succeeded(time, await RunDueAsync(stoppingToken)); }
-                catch (Exception ex) when (Database.IsUnavailable(ex)) { LastPass = BackgroundPass.Failure(time); outage.Report(ex); }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LastPass = BackgroundPass.Failure(time);
-                    log.LogError(ex, "Package UID export scheduling pass failed.");
-                }
+                LastPass = BackgroundPass.Failure(time);
+                log.LogError(ex, "Package UID export scheduling pass failed.");
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -168,11 +168,11 @@ public static class TransfersApi
     /// <summary>Validates the body and resolves inventories, employee, products and batches (reads only).</summary>
     private static async Task<(Plan?, IResult?)> PlanAsync(HttpRequest httpRequest, StoreCaller caller, AppDb db)
     {
-        var (body, error) = await ReadObjectAsync(httpRequest);
+        var (body, error) = await Blaze.ReadObjectAsync(httpRequest, whenEmpty: new JsonObject());
         if (body is null) return (null, error);
         TransferInventoryRequest r;
         try { r = ParseTransfer(body); }
-        catch (FieldException e) { return (null, Blaze.BadRequest(e.Field, e.Message)); }
+        catch (Blaze.FieldException e) { return (null, Blaze.BadRequest(e.Field, e.Message)); }
 
         if (string.IsNullOrWhiteSpace(r.FromInventoryId)) return (null, Blaze.BadRequest("fromInventoryId", "fromInventoryId is required."));
         if (string.IsNullOrWhiteSpace(r.ToInventoryId)) return (null, Blaze.BadRequest("toInventoryId", "toInventoryId is required."));
@@ -331,11 +331,11 @@ public static class TransfersApi
 
     private static async Task<(string?, IResult?)> EmployeeAsync(HttpRequest request, StoreCaller caller, AppDb db)
     {
-        var (body, error) = await ReadObjectAsync(request);
+        var (body, error) = await Blaze.ReadObjectAsync(request, whenEmpty: new JsonObject());
         if (body is null) return (null, error);
         string? id;
-        try { id = Str(body, "currentEmployeeId"); }
-        catch (FieldException e) { return (null, Blaze.BadRequest(e.Field, e.Message)); }
+        try { id = Blaze.String(body, "currentEmployeeId"); }
+        catch (Blaze.FieldException e) { return (null, Blaze.BadRequest(e.Field, e.Message)); }
         if (string.IsNullOrWhiteSpace(id)) return (null, Blaze.BadRequest("currentEmployeeId", "currentEmployeeId is required."));
         if (!await db.Employees.AnyAsync(e => e.Id == id && e.CompanyId == caller.CompanyId))
             return (null, Blaze.BadRequest("currentEmployeeId", "Employee not found."));
@@ -344,54 +344,26 @@ public static class TransfersApi
 
     // ---- body reading with BLAZE field errors ----
 
-    private sealed class FieldException(string field, string message) : Exception(message)
-    {
-        public string Field { get; } = field;
-    }
-
-    /// <summary>An empty body is an empty object; the guard (<see cref="RequestBody"/>) already bounded and checked it.</summary>
-    private static async Task<(JsonObject?, IResult?)> ReadObjectAsync(HttpRequest request)
-    {
-        var (node, error) = await RequestBody.ReadJsonAsync(request, whenEmpty: new JsonObject());
-        if (error is not null) return (null, ApiErrors.Refusal(request.HttpContext, error));
-        return node is JsonObject o ? (o, null) : (null, Blaze.BadRequest("request", "The request body must be a JSON object."));
-    }
-
     private static TransferInventoryRequest ParseTransfer(JsonObject o)
     {
         List<TransferLogRequest>? logs = null;
         if (o["transferLogs"] is { } node)
         {
-            if (node is not JsonArray array) throw new FieldException("transferLogs", "transferLogs must be an array.");
+            if (node is not JsonArray array) throw new Blaze.FieldException("transferLogs", "transferLogs must be an array.");
             logs = array.Select(item => item is JsonObject log
-                ? new TransferLogRequest(Str(log, "productId"), Str(log, "fromBatchId"), Number(log, "transferAmount"))
-                : throw new FieldException("transferLogs", "Each transfer log must be an object.")).ToList();
+                ? new TransferLogRequest(Blaze.String(log, "productId"), Blaze.String(log, "fromBatchId"), Number(log, "transferAmount"))
+                : throw new Blaze.FieldException("transferLogs", "Each transfer log must be an object.")).ToList();
         }
-        return new TransferInventoryRequest(Str(o, "fromShopId"), Str(o, "toShopId"), Str(o, "fromInventoryId"), Str(o, "toInventoryId"),
-            Str(o, "currentEmployeeId"), Bool(o, "transferByBatch"), Str(o, "driverId"), Str(o, "transactionId"), Str(o, "orderNo"),
-            Str(o, "activeTopUserId"), logs);
+        return new TransferInventoryRequest(Blaze.String(o, "fromShopId"), Blaze.String(o, "toShopId"), Blaze.String(o, "fromInventoryId"), Blaze.String(o, "toInventoryId"),
+            Blaze.String(o, "currentEmployeeId"), Blaze.Boolean(o, "transferByBatch"), Blaze.String(o, "driverId"), Blaze.String(o, "transactionId"), Blaze.String(o, "orderNo"),
+            Blaze.String(o, "activeTopUserId"), logs);
     }
-
-    private static string? Str(JsonObject o, string name)
-    {
-        if (o[name] is not { } v) return null;
-        if (v.GetValueKind() != JsonValueKind.String) throw new FieldException(name, $"{name} must be a string.");
-        var s = v.GetValue<string>();
-        return s.Length <= 255 ? s : throw new FieldException(name, $"{name} must be at most 255 characters.");
-    }
-
-    private static bool? Bool(JsonObject o, string name) => o[name] switch
-    {
-        null => null,
-        var v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-        _ => throw new FieldException(name, $"{name} must be a boolean."),
-    };
 
     private static decimal? Number(JsonObject o, string name) => o[name] switch
     {
         null => null,
         var v when v.GetValueKind() == JsonValueKind.Number && v.AsValue().TryGetValue<decimal>(out var d) => d,
-        var v when v.GetValueKind() == JsonValueKind.Number => throw new FieldException(name, $"{name} is out of range."),
-        _ => throw new FieldException(name, $"{name} must be a number."),
+        var v when v.GetValueKind() == JsonValueKind.Number => throw new Blaze.FieldException(name, $"{name} is out of range."),
+        _ => throw new Blaze.FieldException(name, $"{name} must be a number."),
     };
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using RetailTrace.Common;
 using RetailTrace.Data;
 
 namespace RetailTrace.Webhooks;
@@ -16,7 +17,7 @@ namespace RetailTrace.Webhooks;
 /// </summary>
 public sealed class WebhookDispatcher(
     IServiceScopeFactory scopes, WebhookSender sender, WebhookSecrets secrets, WebhookSettings settings, TimeProvider time,
-    ILogger<WebhookDispatcher> log) : BackgroundService
+    ILogger<WebhookDispatcher> log, DatabaseOutage outage) : BackgroundService
 {
     /// <summary>Deliveries to one endpoint per pass, so new events are fanned out between long runs.</summary>
     private const int MaxPerEndpointPass = 100;
@@ -25,16 +26,13 @@ public sealed class WebhookDispatcher(
     {
         if (settings.PollInterval <= TimeSpan.Zero) return;
         using var timer = new PeriodicTimer(settings.PollInterval, time);
-        try
+        do
         {
-            do
-            {
-                try { await RunDueAsync(stoppingToken); }
-                catch (Exception ex) when (ex is not OperationCanceledException) { log.LogError(ex, "Webhook dispatch pass failed; retrying on the next poll."); }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
+            try { await RunDueAsync(stoppingToken); }
+            catch (Exception ex) when (Database.IsUnavailable(ex)) { outage.Report(ex); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { log.LogError(ex, "Webhook dispatch pass failed; retrying on the next poll."); }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     /// <summary>Fans out waiting events and makes every due delivery; returns how many attempts it made.</summary>

@@ -210,47 +210,28 @@ public static class WebhookEndpointsApi
     /// <summary>The body as BLAZE validates it: the first problem is the 400, named by its field.</summary>
     private static async Task<(EndpointInput?, IResult?)> ReadBlazeAsync(HttpRequest request, bool create, WebhookSettings settings)
     {
-        var (node, error) = await RequestBody.ReadJsonAsync(request, whenEmpty: null);
-        if (error is not null) return (null, ApiErrors.Refusal(request.HttpContext, error));
-        if (node is not JsonObject body) return (null, Blaze.BadRequest("request", "The request body must be a JSON object."));
-
-        string? Text(string field, int max)
-        {
-            if (body[field] is not { } v) return null;
-            if (v.GetValueKind() != JsonValueKind.String) throw new BlazeFieldException(field, $"{field} must be a string.");
-            var s = v.GetValue<string>().Trim();
-            return s.Length <= max ? s : throw new BlazeFieldException(field, $"{field} must be at most {max} characters.");
-        }
+        var (body, error) = await Blaze.ReadObjectAsync(request, whenEmpty: null);
+        if (body is null) return (null, error);
         EndpointInput input;
         try
         {
-            var url = Text("url", WebhookTargets.MaxUrlLength);
-            if (create && string.IsNullOrEmpty(url)) throw new BlazeFieldException("url", "url is required.");
+            var url = Blaze.String(body, "url", WebhookTargets.MaxUrlLength, trim: true);
+            if (create && string.IsNullOrEmpty(url)) throw new Blaze.FieldException("url", "url is required.");
             List<string>? events = body["events"] switch
             {
-                null when create => throw new BlazeFieldException("events", "events is required."),
+                null when create => throw new Blaze.FieldException("events", "events is required."),
                 null => null,
                 JsonArray a when a.All(i => i?.GetValueKind() == JsonValueKind.String) => a.Select(i => i!.GetValue<string>()).ToList(),
-                _ => throw new BlazeFieldException("events", "events must be an array of strings."),
+                _ => throw new Blaze.FieldException("events", "events must be an array of strings."),
             };
-            bool? enabled = body["enabled"] switch
-            {
-                null => null,
-                var v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-                _ => throw new BlazeFieldException("enabled", "enabled must be a boolean."),
-            };
-            input = new EndpointInput(url, events, Text("description", 255), enabled);
+            var enabled = Blaze.Boolean(body, "enabled");
+            input = new EndpointInput(url, events, Blaze.String(body, "description", trim: true), enabled);
         }
-        catch (BlazeFieldException e)
+        catch (Blaze.FieldException e)
         {
             return (null, Blaze.BadRequest(e.Field, e.Message));
         }
         var errors = WebhookEndpointStore.Check(input, WebhookOwner.ShopKind, settings);
         return errors is [var (field, message), ..] ? (null, Blaze.BadRequest(field, message)) : (input, null);
-    }
-
-    private sealed class BlazeFieldException(string field, string message) : Exception(message)
-    {
-        public string Field { get; } = field;
     }
 }

@@ -10,7 +10,7 @@ public sealed class HostingTests(SqliteApp app) : IClassFixture<SqliteApp>
     /// <summary>
     /// Configuration files are read once. Reloading them on change would watch the content root and every
     /// directory under it, where the SQLite database, its WAL and the local export store live by default, and
-    /// each write of a sale would become a file event for the server to read (bench/RESULTS.md, finding 30).
+    /// each write of a sale would become a file event for the server to read.
     /// </summary>
     [Fact]
     public void Configuration_files_are_read_once_and_not_watched()

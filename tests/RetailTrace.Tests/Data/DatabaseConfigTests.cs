@@ -3,7 +3,7 @@ using RetailTrace.Data;
 
 namespace RetailTrace.Tests.Data;
 
-/// <summary>The PostgreSQL connection string the server runs with (bench/RESULTS.md says why).</summary>
+/// <summary>The PostgreSQL connection settings the server adds (<see cref="Database.WithPoolSettings"/> says why); an explicit setting wins.</summary>
 public sealed class DatabaseConfigTests
 {
     [Fact]

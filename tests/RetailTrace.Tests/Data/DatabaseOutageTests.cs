@@ -10,7 +10,7 @@ namespace RetailTrace.Tests.Data;
 /// <summary>
 /// PostgreSQL going away under a running server (its connections dropped, new ones refused): requests answer 503 in
 /// their family's shape with Retry-After, <c>/readyz</c> answers 503 with a body, the log says so once instead of a
-/// stack per request or per poll of the transfer worker, and the server serves again when the database is back. SQLite is a file inside the server's
+/// stack per request or per poll of a background loop, and the server serves again when the database is back. SQLite is a file inside the server's
 /// process: it has no outage of this kind.
 /// </summary>
 public sealed class DatabaseOutageTests(PostgresApp app) : IClassFixture<PostgresApp>
@@ -30,6 +30,8 @@ public sealed class DatabaseOutageTests(PostgresApp app) : IClassFixture<Postgre
             b.UseSetting("ConnectionStrings:RetailTrace", new NpgsqlConnectionStringBuilder(app.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString);
             b.UseSetting("Store:TransferWorker:Enabled", "true");
             b.UseSetting("Store:TransferWorker:PollSeconds", "0.1");
+            b.UseSetting("Webhooks:PollSeconds", "0.1");
+            b.UseSetting("Exports:PollSeconds", "1");
             b.ConfigureLogging(l => l.AddProvider(logs));
         });
         var lucid = host.ClientAs(dispensary.Client);
@@ -49,7 +51,7 @@ public sealed class DatabaseOutageTests(PostgresApp app) : IClassFixture<Postgre
         Assert.Equal((503, "Database unreachable", 503), (readyStatus, (string?)ready!["title"], (int?)ready["status"]));
         using (var retry = await lucid.GetAsync(trace, Ct))
             Assert.Equal("5", retry.Headers.RetryAfter?.ToString());
-        await Task.Delay(TimeSpan.FromSeconds(1), Ct); // ten polls of the transfer worker
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct); // ten polls of the transfer worker and the webhook dispatcher, one of the export scheduler
 
         var records = logs.Collector.GetSnapshot();
         var warning = Assert.Single(records, r => r.Level >= LogLevel.Warning);

@@ -137,6 +137,34 @@ public abstract class WebhookEndpointsApiTests(AppFixture app)
         Assert.Equal((404, StoreArrange.Error("endpointId", "Webhook endpoint not found.", "com.fourtwenty.core.exceptions.BlazeNotFoundException")), (foreign, foreignRaw));
     }
 
+    [Theory]
+    [InlineData("""{"url":5,"events":["transfer.created"]}""", "url", "url must be a string.")]
+    [InlineData("""{"url":"https://example.com/hook","events":"transfer.created"}""", "events", "events must be an array of strings.")]
+    [InlineData("""{"url":"https://example.com/hook","events":["transfer.created"],"enabled":"yes"}""", "enabled", "enabled must be a boolean.")]
+    [InlineData("""{"url":"https://example.com/hook","events":["transfer.created"],"description":["x"]}""", "description", "description must be a string.")]
+    [InlineData("[]", "request", "The request body must be a JSON object.")]
+    public async Task A_store_endpoint_field_of_the_wrong_type_is_named_in_the_blaze_error(string body, string field, string message)
+    {
+        var store = await app.NewStoreAsync();
+        var (status, _, raw) = await store.Client.PostRawAsync("/api/v1/partner/store/webhookEndpoints/", body);
+        Assert.Equal((400, StoreArrange.Error(field, message)), (status, raw));
+    }
+
+    [Fact]
+    public async Task A_store_endpoint_description_over_255_characters_and_a_url_over_2000_are_refused_after_trimming()
+    {
+        var store = await app.NewStoreAsync();
+        var (status, _, raw) = await store.Client.PostJsonAsync("/api/v1/partner/store/webhookEndpoints/",
+            new { url = Hook, events = new[] { "transfer.created" }, description = new string('d', 256) });
+        Assert.Equal((400, StoreArrange.Error("description", "description must be at most 255 characters.")), (status, raw));
+        (status, _, raw) = await store.Client.PostJsonAsync("/api/v1/partner/store/webhookEndpoints/",
+            new { url = "https://example.com/" + new string('u', 1981), events = new[] { "transfer.created" } });
+        Assert.Equal((400, StoreArrange.Error("url", "url must be at most 2000 characters.")), (status, raw));
+        (status, var created, _) = await store.Client.PostJsonAsync("/api/v1/partner/store/webhookEndpoints/",
+            new { url = Hook, events = new[] { "transfer.created" }, description = "  " + new string('d', 255) + "  " });
+        Assert.Equal((200, new string('d', 255)), (status, (string)created!["description"]!));
+    }
+
     [Fact]
     public async Task The_operator_manages_any_owners_endpoints_and_a_secret_is_never_stored_for_an_idempotent_replay()
     {

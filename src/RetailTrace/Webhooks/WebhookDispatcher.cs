@@ -44,9 +44,9 @@ public sealed class WebhookDispatcher(
             var db = scope.ServiceProvider.GetRequiredService<AppDb>();
             await WebhookOutbox.FanOutAsync(db, time, ct);
             var now = time.GetUtcNow().UtcDateTime;
-            due = await db.Set<WebhookEndpoint>().AsNoTracking()
+            due = await db.WebhookEndpoints.AsNoTracking()
                 .Where(e => e.Enabled && (e.LeaseExpiresAt == null || e.LeaseExpiresAt < now))
-                .Where(e => db.Set<WebhookMessage>().Where(m => m.EndpointId == e.Id && m.Status == WebhookMessageStatuses.Pending)
+                .Where(e => db.WebhookMessages.Where(m => m.EndpointId == e.Id && m.Status == WebhookMessageStatuses.Pending)
                     .OrderBy(m => m.Id).Select(m => (DateTime?)m.NextAttemptAt).FirstOrDefault() <= now)
                 .OrderBy(e => e.Id).Select(e => e.Id).ToListAsync(ct);
         }
@@ -73,11 +73,11 @@ public sealed class WebhookDispatcher(
             while (attempts < MaxPerEndpointPass)
             {
                 var now = time.GetUtcNow().UtcDateTime;
-                var head = await db.Set<WebhookMessage>().AsNoTracking()
+                var head = await db.WebhookMessages.AsNoTracking()
                     .Where(m => m.EndpointId == endpointId && m.Status == WebhookMessageStatuses.Pending).OrderBy(m => m.Id)
                     .Select(m => new { Message = new Head(m.Id, m.MessageId, m.Payload, m.Attempts), m.NextAttemptAt }).FirstOrDefaultAsync(ct);
                 if (head is null || head.NextAttemptAt > now) break;
-                var target = await db.Set<WebhookEndpoint>().AsNoTracking().Where(e => e.Id == endpointId && e.Enabled)
+                var target = await db.WebhookEndpoints.AsNoTracking().Where(e => e.Id == endpointId && e.Enabled)
                     .Select(e => new Target(e.Url, e.Owner, e.SecretCiphertext, e.PreviousSecretCiphertext, e.PreviousSecretExpiresAt))
                     .FirstOrDefaultAsync(ct);
                 if (target is null) break; // disabled or deleted meanwhile
@@ -96,7 +96,7 @@ public sealed class WebhookDispatcher(
         }
         finally
         {
-            await db.WriteAsync(() => db.Set<WebhookEndpoint>().Where(e => e.Id == endpointId && e.LeaseToken == token)
+            await db.WriteAsync(() => db.WebhookEndpoints.Where(e => e.Id == endpointId && e.LeaseToken == token)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.LeaseToken, (Guid?)null).SetProperty(e => e.LeaseExpiresAt, (DateTime?)null), CancellationToken.None),
                 CancellationToken.None);
         }
@@ -110,7 +110,7 @@ public sealed class WebhookDispatcher(
         var until = now + settings.Lease;
         return db.WriteAsync(async () =>
         {
-            var endpoint = db.Set<WebhookEndpoint>().Where(e => e.Id == endpointId && e.Enabled);
+            var endpoint = db.WebhookEndpoints.Where(e => e.Id == endpointId && e.Enabled);
             endpoint = claim ? endpoint.Where(e => e.LeaseExpiresAt == null || e.LeaseExpiresAt < now) : endpoint.Where(e => e.LeaseToken == token);
             return await endpoint.ExecuteUpdateAsync(s => s.SetProperty(e => e.LeaseToken, token).SetProperty(e => e.LeaseExpiresAt, until), ct) > 0;
         }, ct);
@@ -128,7 +128,7 @@ public sealed class WebhookDispatcher(
         var delay = result.Succeeded ? null : settings.NextDelay(attempts);
         var status = result.Succeeded ? WebhookMessageStatuses.Delivered : delay is null ? WebhookMessageStatuses.Failed : WebhookMessageStatuses.Pending;
         var next = delay is { } wait ? now + wait : now;
-        var updated = await db.Set<WebhookMessage>().Where(m => m.Id == head.Id && m.Status == WebhookMessageStatuses.Pending)
+        var updated = await db.WebhookMessages.Where(m => m.Id == head.Id && m.Status == WebhookMessageStatuses.Pending)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, status).SetProperty(m => m.Attempts, attempts)
                 .SetProperty(m => m.LastAttemptAt, now).SetProperty(m => m.NextAttemptAt, next), ct);
         if (updated == 0) return 0;
@@ -140,13 +140,13 @@ public sealed class WebhookDispatcher(
         if (status == WebhookMessageStatuses.Failed)
             log.LogWarning("Webhook message {MessageId} to endpoint {EndpointId} failed for good after {Attempts} attempts.", head.MessageId, endpointId, attempts);
         if (result.Succeeded)
-            await db.Set<WebhookEndpoint>().Where(e => e.Id == endpointId && e.FailingSince != null)
+            await db.WebhookEndpoints.Where(e => e.Id == endpointId && e.FailingSince != null)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.FailingSince, (DateTime?)null), ct);
         else
         {
-            await db.Set<WebhookEndpoint>().Where(e => e.Id == endpointId && e.FailingSince == null)
+            await db.WebhookEndpoints.Where(e => e.Id == endpointId && e.FailingSince == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.FailingSince, now), ct);
-            var failingSince = await db.Set<WebhookEndpoint>().Where(e => e.Id == endpointId).Select(e => e.FailingSince).SingleAsync(ct);
+            var failingSince = await db.WebhookEndpoints.Where(e => e.Id == endpointId).Select(e => e.FailingSince).SingleAsync(ct);
             if (now - failingSince >= settings.DisableAfter) await DisableAsync(db, endpointId, target, failingSince!.Value, now, ct);
         }
         return await db.SaveChangesAsync(ct);
@@ -155,7 +155,7 @@ public sealed class WebhookDispatcher(
     private async Task DisableAsync(AppDb db, string endpointId, Target target, DateTime failingSince, DateTime now, CancellationToken ct)
     {
         var reason = $"Every delivery attempt failed for {Hours(now - failingSince)} hours.";
-        var disabled = await db.Set<WebhookEndpoint>().Where(e => e.Id == endpointId && e.Enabled)
+        var disabled = await db.WebhookEndpoints.Where(e => e.Id == endpointId && e.Enabled)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.Enabled, false).SetProperty(e => e.DisabledReason, reason).SetProperty(e => e.UpdatedAt, now), ct);
         if (disabled == 0) return;
         var owner = WebhookOwner.Parse(target.Owner);

@@ -29,7 +29,7 @@ public static class WebhookEndpointStore
     }
 
     public static IQueryable<WebhookEndpoint> Owned(AppDb db, IReadOnlyCollection<string>? owners) =>
-        owners is null ? db.Set<WebhookEndpoint>() : db.Set<WebhookEndpoint>().Where(e => owners.Contains(e.Owner));
+        owners is null ? db.WebhookEndpoints : db.WebhookEndpoints.Where(e => owners.Contains(e.Owner));
 
     public static Task<List<WebhookEndpoint>> ListAsync(AppDb db, IReadOnlyCollection<string>? owners, CancellationToken ct) =>
         Owned(db, owners).AsNoTracking().OrderBy(e => e.CreatedAt).ThenBy(e => e.Id).ToListAsync(ct);
@@ -51,7 +51,7 @@ public static class WebhookEndpointStore
         };
         var created = await db.WriteAsync(async () =>
         {
-            if (await db.Set<WebhookEndpoint>().CountAsync(e => e.Owner == endpoint.Owner, ct) >= WebhookEndpoint.MaxPerOwner) return false;
+            if (await db.WebhookEndpoints.CountAsync(e => e.Owner == endpoint.Owner, ct) >= WebhookEndpoint.MaxPerOwner) return false;
             db.Add(endpoint);
             await db.SaveChangesAsync(ct);
             return true;
@@ -79,7 +79,7 @@ public static class WebhookEndpointStore
         {
             (endpoint.Enabled, endpoint.DisabledReason, endpoint.FailingSince) = (enabled, null, null);
             if (enabled)
-                await db.Set<WebhookMessage>().Where(m => m.EndpointId == id && m.Status == WebhookMessageStatuses.Pending)
+                await db.WebhookMessages.Where(m => m.EndpointId == id && m.Status == WebhookMessageStatuses.Pending)
                     .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, now).SetProperty(m => m.Attempts, 0), ct);
         }
         endpoint.UpdatedAt = now;
@@ -94,7 +94,7 @@ public static class WebhookEndpointStore
     public static async Task<bool> ReplayAsync(AppDb db, string endpointId, string messageId, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        return await db.Set<WebhookMessage>().Where(m => m.EndpointId == endpointId && m.MessageId == messageId)
+        return await db.WebhookMessages.Where(m => m.EndpointId == endpointId && m.MessageId == messageId)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, WebhookMessageStatuses.Pending).SetProperty(m => m.Attempts, 0)
                 .SetProperty(m => m.NextAttemptAt, now), ct) > 0;
     }

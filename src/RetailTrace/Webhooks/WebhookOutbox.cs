@@ -88,11 +88,11 @@ public static class WebhookOutbox
     /// deleted fails its transaction, which then runs again and finds them gone; SQLite serializes the two.</remarks>
     private static async Task<int> FanOutBatchAsync(AppDb db, TimeProvider time, CancellationToken ct)
     {
-        var taken = await db.Set<WebhookOutboxEvent>().AsNoTracking().OrderBy(e => e.Id).Take(FanOutBatch).ToListAsync(ct);
+        var taken = await db.WebhookOutbox.AsNoTracking().OrderBy(e => e.Id).Take(FanOutBatch).ToListAsync(ct);
         if (taken.Count == 0) return 0;
         // Only events of a type some enabled endpoint subscribes to can have a recipient: the others are just deleted,
         // without reading their units (a server with few or no endpoints does not pay for every sale's fan-out).
-        var subscribed = (await db.Set<WebhookEndpoint>().AsNoTracking().Where(e => e.Enabled).Select(e => e.Events).ToListAsync(ct))
+        var subscribed = (await db.WebhookEndpoints.AsNoTracking().Where(e => e.Enabled).Select(e => e.Events).ToListAsync(ct))
             .SelectMany(types => types).ToHashSet(StringComparer.Ordinal);
         var events = taken.Where(e => subscribed.Contains(e.Type)).ToList();
         var itemEventIds = events.Where(e => e.ItemEventId != null).Select(e => e.ItemEventId!.Value).Distinct().ToList();
@@ -112,7 +112,7 @@ public static class WebhookOutbox
             _ => e.Owners.Select(key => new Recipient(WebhookOwner.Parse(key), e.Data!)).ToList(),
         });
         var owners = recipients.Values.SelectMany(r => r).Select(r => r.Owner.Key).Distinct().ToList();
-        var endpoints = (await db.Set<WebhookEndpoint>().AsNoTracking().Where(e => e.Enabled && owners.Contains(e.Owner))
+        var endpoints = (await db.WebhookEndpoints.AsNoTracking().Where(e => e.Enabled && owners.Contains(e.Owner))
                 .Select(e => new { e.Id, e.Owner, e.Events, e.CreatedAt }).ToListAsync(ct))
             .ToLookup(e => e.Owner);
 
@@ -127,7 +127,7 @@ public static class WebhookOutbox
                         Payload = WebhookEnvelope.Write(e.Type, e.OccurredAt, recipient.DataJson), CreatedAt = e.OccurredAt, NextAttemptAt = now,
                     });
         var ids = taken.Select(e => e.Id).ToList();
-        if (await db.Set<WebhookOutboxEvent>().Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(ct) != ids.Count)
+        if (await db.WebhookOutbox.Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(ct) != ids.Count)
             throw new DbUpdateConcurrencyException("Outbox events were handled by another process meanwhile.");
         await db.SaveChangesAsync(ct);
         return taken.Count;

@@ -165,8 +165,8 @@ public static class WebhooksAdminApi
         if (limit is not null && (!int.TryParse(limit, out take) || take is < 1 or > MaxMessages))
             errors.Add("limit", $"Must be a whole number from 1 to {MaxMessages}.");
         if (errors.Any) return errors.Result();
-        if (!await db.Set<WebhookEndpoint>().AnyAsync(e => e.Id == id, ct)) return NotFound();
-        var messages = db.Set<WebhookMessage>().AsNoTracking().Where(m => m.EndpointId == id);
+        if (!await db.WebhookEndpoints.AnyAsync(e => e.Id == id, ct)) return NotFound();
+        var messages = db.WebhookMessages.AsNoTracking().Where(m => m.EndpointId == id);
         if (status is not null) messages = messages.Where(m => m.Status == status);
         var page = await messages.OrderByDescending(m => m.Id).Take(take)
             .Select(m => new MessageResponse(m.MessageId, m.Type, m.Status, m.Attempts, m.CreatedAt,
@@ -186,9 +186,9 @@ public static class WebhooksAdminApi
 
     public static async Task<MessageDetail?> DetailAsync(AppDb db, string endpointId, string messageId, CancellationToken ct)
     {
-        var m = await db.Set<WebhookMessage>().AsNoTracking().FirstOrDefaultAsync(x => x.EndpointId == endpointId && x.MessageId == messageId, ct);
+        var m = await db.WebhookMessages.AsNoTracking().FirstOrDefaultAsync(x => x.EndpointId == endpointId && x.MessageId == messageId, ct);
         if (m is null) return null;
-        var attempts = await db.Set<WebhookAttempt>().AsNoTracking().Where(a => a.MessageId == m.Id).OrderBy(a => a.Id)
+        var attempts = await db.WebhookAttempts.AsNoTracking().Where(a => a.MessageId == m.Id).OrderBy(a => a.Id)
             .Select(a => new AttemptResponse(a.AttemptedAt, a.Url, a.StatusCode, a.Succeeded, a.LatencyMs, a.ResponseExcerpt, a.Error))
             .ToListAsync(ct);
         using var payload = JsonDocument.Parse(m.Payload);

@@ -142,7 +142,7 @@ public static partial class CasesApi
     {
         if (!body.TryGetPropertyValue("contents", out var node)) return (null, ContentsError(Drf.RequiredMessage));
         if (node is null) return (null, ContentsError(DrfForm.NullMessage));
-        if (node is not JsonArray array) return (null, ListError($"Expected a list of items but got type \"{Drf.PythonTypeName(node)}\"."));
+        if (node is not JsonArray array) return (null, ListError(Drf.NotAListMessage(node)));
         if (array.Count == 0) return (null, ListError(EmptyListMessage));
 
         var contents = new List<Content>(array.Count);
@@ -151,7 +151,7 @@ public static partial class CasesApi
         {
             if (item is not JsonObject obj)
             {
-                itemErrors.Add(new() { ["non_field_errors"] = new[] { $"Invalid data. Expected a dictionary, but got {Drf.PythonTypeName(item)}." } });
+                itemErrors.Add(new() { ["non_field_errors"] = new[] { Drf.NotAnObjectMessage(item) } });
                 continue;
             }
             var form = new DrfForm(obj);

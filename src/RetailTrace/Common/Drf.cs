@@ -44,10 +44,16 @@ public static class Drf
         if (node is JsonObject obj) return (obj, null);
         var errors = new Dictionary<string, object>
         {
-            ["non_field_errors"] = new[] { $"Invalid data. Expected a dictionary, but got {PythonTypeName(node)}." },
+            ["non_field_errors"] = new[] { NotAnObjectMessage(node) },
         };
         return (null, FieldErrors(errors));
     }
+
+    /// <summary>DRF's ListField message for a value that is not a list.</summary>
+    public static string NotAListMessage(JsonNode? node) => $"Expected a list of items but got type \"{PythonTypeName(node)}\".";
+
+    /// <summary>DRF's serializer message for data that is not an object.</summary>
+    public static string NotAnObjectMessage(JsonNode? node) => $"Invalid data. Expected a dictionary, but got {PythonTypeName(node)}.";
 
     /// <summary>The Python type name DRF puts in its messages for a JSON value.</summary>
     public static string PythonTypeName(JsonNode? node) => node?.GetValueKind() switch

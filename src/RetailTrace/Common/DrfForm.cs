@@ -64,7 +64,7 @@ public sealed partial class DrfForm(JsonObject body)
         if (!Present(field, required, allowNull: false, out var node)) return null;
         if (node is not JsonArray array)
         {
-            AddError(field, $"Expected a list of items but got type \"{Drf.PythonTypeName(node)}\".");
+            AddError(field, Drf.NotAListMessage(node));
             return null;
         }
         var ids = new List<Guid>(array.Count);
@@ -124,7 +124,7 @@ public sealed partial class DrfForm(JsonObject body)
         if (!Present(field, required, allowNull: false, out var node)) return null;
         if (node!.GetValueKind() == kind) return node.ToJsonString();
         AddError(field, kind == JsonValueKind.Array
-            ? $"Expected a list of items but got type \"{Drf.PythonTypeName(node)}\"."
+            ? Drf.NotAListMessage(node)
             : $"Expected a dictionary of items but got type \"{Drf.PythonTypeName(node)}\".");
         return null;
     }

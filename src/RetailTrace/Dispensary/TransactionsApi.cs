@@ -198,7 +198,7 @@ public static class TransactionsApi
         var node = form.Body["items"];
         if (node is not JsonArray array)
         {
-            form.AddError("items", $"Expected a list of items but got type \"{Drf.PythonTypeName(node)}\".");
+            form.AddError("items", Drf.NotAListMessage(node));
             return null;
         }
         if (array.Count > MaxItems)

@@ -134,7 +134,7 @@ public static class WebhookEndpointsApi
         List<string>? events = null;
         if (form.Body.TryGetPropertyValue("events", out var node))
         {
-            if (node is not JsonArray array) form.AddError("events", $"Expected a list of items but got type \"{Drf.PythonTypeName(node)}\".");
+            if (node is not JsonArray array) form.AddError("events", Drf.NotAListMessage(node));
             else if (array.Any(item => item?.GetValueKind() != JsonValueKind.String)) form.AddError("events", "Each event must be a string.");
             else events = array.Select(item => item!.GetValue<string>()).ToList();
         }

@@ -73,25 +73,27 @@ public static class TokenApi
         if (clientId.Length == 0 || secret.Length == 0) return InvalidClient(request);
         // HTTP Basic credentials are percent-decoded here, after the body guard: a NUL could not be stored or looked up.
         if (clientId.Contains('\0') || secret.Contains('\0')) return Error(400, "invalid_request", RequestBody.NullCharacterMessage);
-        if (lockouts.LockedFor(clientId) is { } locked) return new RateLimits.Throttled(locked);
-
-        var client = await db.OAuthClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId && !c.Revoked);
-        if (client is null || !Secrets.Matches(secret, client.SecretHash))
+        OAuthClient? client = null;
+        var (verified, locked) = await lockouts.AttemptAsync(clientId, async () =>
         {
-            lockouts.Failed(clientId);
+            client = await db.OAuthClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId && !c.Revoked, request.HttpContext.RequestAborted);
+            return client is not null && Secrets.Matches(secret, client.SecretHash);
+        }, request.HttpContext.RequestAborted);
+        if (locked is not null) return new RateLimits.Throttled(locked.Value);
+        if (!verified)
+        {
             // The client id as sent (bounded), never the secret.
             logs.CreateLogger(LogCategory).LogWarning("Failed sign-in at /o/token/ for client id {ClientId} from {Address}",
                 clientId.Length > 100 ? clientId[..100] : clientId, RateLimits.AddressOf(request.HttpContext));
             return InvalidClient(request);
         }
-        lockouts.Succeeded(clientId);
 
         var token = Secrets.New();
         var now = time.GetUtcNow().UtcDateTime;
         await db.InsertAsync(new AccessToken
         {
             TokenHash = Secrets.Hash(token),
-            OAuthClientId = client.Id,
+            OAuthClientId = client!.Id,
             CreatedAt = now,
             ExpiresAt = now.AddSeconds(ExpiresInSeconds),
         }, request.HttpContext.RequestAborted);

@@ -110,6 +110,22 @@ public abstract class ThrottlingTests(AppFixture app)
         static (int, string?) Pick((int Status, string Body, string? RetryAfter) r) => (r.Status, r.RetryAfter);
     }
 
+    /// <summary>
+    /// Concurrent guesses at one client id are counted as if sent one after another: exactly the lockout's number are
+    /// checked. PostgreSQL proves the race (its client lookup yields between the check and the count; SQLite's
+    /// rarely does).
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_wrong_secrets_for_one_client_id_are_checked_only_up_to_the_lockout()
+    {
+        var d = await app.NewDispensaryAsync();
+        await using var host = Host(null, ("RateLimit:FailedAuthPerMinute", "1000000"), ("RateLimit:LockoutAfter", "5"));
+        var http = ClientOf(host);
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => TokenAsync(http, Basic(d.ClientId, "wrong-" + i))));
+        Assert.Equal([(401, 5), (429, 35)], statuses.GroupBy(s => s.Status).OrderBy(g => g.Key).Select(g => (g.Key, g.Count())));
+        Assert.Equal(429, (await TokenAsync(http, Basic(d.ClientId, d.ClientSecret))).Status);
+    }
+
     [Fact]
     public async Task A_thousand_wrong_client_secrets_from_one_address_draw_429_after_the_address_budget_whatever_the_client_id()
     {

@@ -107,8 +107,9 @@ public static partial class ApiErrors
 
     /// <summary>
     /// Unhandled exceptions: a bad request the server detected (e.g. body too large mid-read) keeps its status; a
-    /// database that cannot be reached answers 503 with <c>Retry-After</c> (see <see cref="DatabaseOutage"/>); anything
-    /// else is a 500, logged with its stack. The first two are not failures of the server and log no stack.
+    /// database that cannot be reached (see <see cref="DatabaseOutage"/>), or rows so contended that a write lost its
+    /// race on every retry, answers 503 with <c>Retry-After</c>; anything else is a 500, logged with its stack. The
+    /// others are not failures of the server and log no stack.
     /// </summary>
     public static IApplicationBuilder UseFamilyExceptionHandler(this IApplicationBuilder app)
     {
@@ -124,7 +125,7 @@ public static partial class ApiErrors
                 var status = error is null ? 500 : StatusOf(error);
                 if (status == 503)
                 {
-                    outage.Report(error!);
+                    if (Data.Database.IsUnavailable(error!)) outage.Report(error!);
                     context.Response.Headers.RetryAfter = UnavailableRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
                 context.Response.StatusCode = status;
@@ -182,7 +183,7 @@ public static partial class ApiErrors
     private static partial Regex PathSteps();
 
     private static int StatusOf(Exception ex) =>
-        ex is BadHttpRequestException bad ? bad.StatusCode : Data.Database.IsUnavailable(ex) ? 503 : 500;
+        ex is BadHttpRequestException bad ? bad.StatusCode : Data.Database.IsUnavailable(ex) || Data.Database.IsContended(ex) ? 503 : 500;
 
     /// <summary>Empty-bodied error statuses (routing 404/405, binding 400) get the family's body.</summary>
     public static IApplicationBuilder UseFamilyStatusPages(this IApplicationBuilder app) =>

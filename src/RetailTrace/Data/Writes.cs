@@ -16,7 +16,9 @@ namespace RetailTrace.Data;
 /// <item>PostgreSQL runs the transaction REPEATABLE READ: writing a row that another transaction changed
 /// since this one's snapshot fails with a serialization error, and the work runs again from the start
 /// (a deadlock likewise; see <see cref="Database"/>). A decision taken on a read is therefore never
-/// applied to a row that changed meanwhile.</item>
+/// applied to a row that changed meanwhile. A decision taken on rows that may not exist yet (a count
+/// against a limit) asks for <c>serializable</c>: SERIALIZABLE also fails a transaction whose reads a
+/// concurrent insert would have changed, which REPEATABLE READ does not see.</item>
 /// <item>SQLite has one writer per database: the writes of this process wait for their turn on an async
 /// lock (SQLite's own busy wait polls in 150 ms sleeps), and each takes the database's write lock
 /// (BEGIN IMMEDIATE) before its first read, which also orders it against other processes.</item>
@@ -26,7 +28,7 @@ public static class Writes
 {
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> SqliteWriters = new(StringComparer.Ordinal);
 
-    public static async Task<T> WriteAsync<T>(this AppDb db, Func<Task<T>> work, CancellationToken ct)
+    public static async Task<T> WriteAsync<T>(this AppDb db, Func<Task<T>> work, CancellationToken ct, bool serializable = false)
     {
         var writer = db.IsSqlite ? SqliteWriter(db) : null;
         if (writer is not null) await writer.WaitAsync(ct);
@@ -35,7 +37,7 @@ public static class Writes
             return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
             {
                 db.ChangeTracker.Clear();
-                var isolation = db.IsSqlite ? IsolationLevel.Serializable : IsolationLevel.RepeatableRead;
+                var isolation = db.IsSqlite || serializable ? IsolationLevel.Serializable : IsolationLevel.RepeatableRead;
                 await using var transaction = await db.Database.BeginTransactionAsync(isolation, ct);
                 var result = await work();
                 await transaction.CommitAsync(ct);

@@ -49,13 +49,14 @@ public static class WebhookEndpointStore
             Events = input.Events!.Distinct().ToList(), Enabled = input.Enabled ?? true, SecretCiphertext = secrets.Protect(secret),
             CreatedAt = now, UpdatedAt = now,
         };
+        // Serializable: the limit is a count, which concurrent creates for the same owner would each pass.
         var created = await db.WriteAsync(async () =>
         {
             if (await db.WebhookEndpoints.CountAsync(e => e.Owner == endpoint.Owner, ct) >= WebhookEndpoint.MaxPerOwner) return false;
             db.Add(endpoint);
             await db.SaveChangesAsync(ct);
             return true;
-        }, ct);
+        }, ct, serializable: true);
         return created ? (endpoint, secret) : null;
     }
 

@@ -54,7 +54,7 @@ public static class WebhooksAdminApi
         var endpoints = admin.MapGroup("/webhook-endpoints");
         endpoints.MapPost("/", CreateAsync).WithName("AdminCreateWebhookEndpoint").WithMetadata(new Idempotency.ShowsSecretOnce())
             .WithSummary("Register a webhook endpoint for exactly one owner (dispensary_uuid, brand_uuid or shop_id); the secret is shown once")
-            .Produces<EndpointResponse>(201);
+            .Produces<EndpointResponse>(201).ProducesProblem(409);
         endpoints.MapGet("/", ListAsync).WithName("AdminListWebhookEndpoints")
             .WithSummary("Every webhook endpoint, or one owner's (?dispensary_uuid=, ?brand_uuid= or ?shop_id=)")
             .Produces<List<EndpointResponse>>();

@@ -166,6 +166,18 @@ public abstract class WebhookEndpointsApiTests(AppFixture app)
     }
 
     [Fact]
+    public async Task The_operator_gets_409_for_an_owners_endpoint_beyond_the_limit()
+    {
+        var dispensary = await app.NewDispensaryAsync();
+        var admin = app.AdminClient();
+        for (var i = 0; i < 20; i++)
+            Assert.Equal(201, (await admin.PostJsonAsync("/admin/v1/webhook-endpoints", new { url = Hook, events = new[] { "lucidid.sold" }, dispensary_uuid = dispensary.Uuid })).Status);
+        var (status, problem, raw) = await admin.PostJsonAsync("/admin/v1/webhook-endpoints", new { url = Hook, events = new[] { "lucidid.sold" }, dispensary_uuid = dispensary.Uuid });
+        Assert.Equal((409, "An owner can have at most 20 webhook endpoints."), (status, (string?)problem!["detail"]));
+        Assert.Empty((await app.ContractAsync()).Check("POST", "/admin/v1/webhook-endpoints/", 409, "application/problem+json", raw));
+    }
+
+    [Fact]
     public async Task The_operator_manages_any_owners_endpoints_and_a_secret_is_never_stored_for_an_idempotent_replay()
     {
         var dispensary = await app.NewDispensaryAsync();

@@ -185,7 +185,7 @@ public static partial class ApiErrors
     private static int StatusOf(Exception ex) =>
         ex is BadHttpRequestException bad ? bad.StatusCode : Data.Database.IsUnavailable(ex) || Data.Database.IsContended(ex) ? 503 : 500;
 
-    /// <summary>Empty-bodied error statuses (routing 404/405, binding 400) get the family's body.</summary>
+    /// <summary>Empty-bodied error statuses (such as routing's 404 and 405) get the family's body.</summary>
     public static IApplicationBuilder UseFamilyStatusPages(this IApplicationBuilder app) =>
         app.UseStatusCodePages(async ctx => await For(ctx.HttpContext, ctx.HttpContext.Response.StatusCode).ExecuteAsync(ctx.HttpContext));
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using RetailTrace.Common;
 using RetailTrace.Data;
 
 namespace RetailTrace;
@@ -15,6 +16,9 @@ namespace RetailTrace;
 public static partial class Cli
 {
     public const int UsageError = 2;
+
+    /// <summary>Exit code of a server that could not start: a setting it cannot run with, or a database it cannot reach.</summary>
+    public const int StartFailure = 1;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -73,9 +77,20 @@ public static partial class Cli
             Console.Error.WriteLine("Run 'RetailTrace --help' for usage.");
             return UsageError;
         }
-        // The host handles Ctrl+C and SIGTERM with a graceful shutdown, which the parser must not race; a failure
-        // to start surfaces as the exception it is.
-        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+        // The host handles Ctrl+C and SIGTERM with a graceful shutdown, which the parser must not race. A start that
+        // fails for what the operator controls (a setting, the database's address) says so in one line; any other
+        // failure surfaces as the exception it is, with its stack.
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (ex is SettingsException || Database.IsUnavailable(ex))
+        {
+            Console.Error.WriteLine(ex is SettingsException
+                ? $"RetailTrace cannot start: {ex.Message}"
+                : $"RetailTrace cannot start: the database cannot be reached ({ex.GetBaseException().Message}).");
+            return StartFailure;
+        }
     }
 
     /// <summary>What the host builder gets: <c>--urls</c> and every <c>--Key=Value</c> setting.</summary>

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using RetailTrace.Common;
 
 namespace RetailTrace.Auth;
 
@@ -28,7 +29,7 @@ public sealed class AdminAuthHandler(
         var token = config["Admin:Token"];
         if (string.IsNullOrEmpty(token)) return;
         if (token.Length < MinimumTokenLength || token.Distinct().Count() < MinimumDistinctCharacters)
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 $"Admin:Token is too weak: use at least {MinimumTokenLength} characters with at least {MinimumDistinctCharacters} different ones (e.g. the output of `openssl rand -base64 32`).");
     }
 

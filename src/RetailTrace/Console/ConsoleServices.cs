@@ -30,8 +30,10 @@ public static class ConsoleServices
         app.UseWhen(context => context.Request.Path.StartsWithSegments(ConsoleErrors.BasePath), console => console.Use((context, next) =>
         {
             var headers = context.Response.Headers;
-            // Pages show operator data and fresh secrets: never cached, never framed, never leaked as a referrer.
-            headers.CacheControl = "no-store";
+            // Pages show operator data and fresh secrets: never cached, never framed, never leaked as a referrer. The
+            // cache headers are the ones antiforgery sets on a page with a form, which warns when it replaces others.
+            headers.CacheControl = "no-cache, no-store";
+            headers.Pragma = "no-cache";
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";

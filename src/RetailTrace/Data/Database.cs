@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
+using RetailTrace.Common;
 
 namespace RetailTrace.Data;
 
@@ -13,13 +14,20 @@ public static class Database
 {
     public const string DefaultSqlite = "Data Source=retailtrace.db";
 
-    public static DatabaseProvider Provider(IConfiguration config) =>
-        Enum.TryParse<DatabaseProvider>(config["Database:Provider"], ignoreCase: true, out var p) ? p : DatabaseProvider.Sqlite;
+    /// <summary><c>Database:Provider</c>, Sqlite when unset; any other word stops the start (a typo must not quietly serve from SQLite).</summary>
+    public static DatabaseProvider Provider(IConfiguration config)
+    {
+        var name = config["Database:Provider"];
+        if (string.IsNullOrEmpty(name)) return DatabaseProvider.Sqlite;
+        foreach (var provider in Enum.GetValues<DatabaseProvider>())
+            if (provider.ToString().Equals(name, StringComparison.OrdinalIgnoreCase)) return provider;
+        throw new SettingsException($"Database:Provider must be Sqlite or Postgres, not '{name}'.");
+    }
 
     public static string ConnectionString(IConfiguration config) =>
         config.GetConnectionString("RetailTrace") is { Length: > 0 } cs ? cs
         : Provider(config) == DatabaseProvider.Sqlite ? DefaultSqlite
-        : throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:RetailTrace is not set.");
+        : throw new SettingsException("Database:Provider is Postgres but ConnectionStrings:RetailTrace is not set.");
 
     public static void Configure(DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString) =>
         Configure(options, provider, connectionString, retryConflicts: true);
@@ -139,6 +147,9 @@ public static class Database
     {
         var provider = Provider(config);
         var cs = ConnectionString(config);
+        // A connection string of the other provider (or malformed) is a setting to fix, not a failure of the first query.
+        try { _ = provider == DatabaseProvider.Sqlite ? new SqliteConnectionStringBuilder(cs) : (object)new NpgsqlConnectionStringBuilder(cs); }
+        catch (ArgumentException ex) { throw new SettingsException($"ConnectionStrings:RetailTrace is not a {provider} connection string: {ex.Message}"); }
         services.AddDbContextPool<AppDb>(o => Configure(o, provider, cs));
         return services;
     }

@@ -20,7 +20,7 @@ public sealed record ExportSettings(TimeSpan UrlTtl, TimeSpan PollInterval, Time
     private static int Seconds(IConfiguration config, string key, int fallback, int min, int max) =>
         config[key] is not { Length: > 0 } text ? fallback
         : int.TryParse(text, out var value) && value >= min && value <= max ? value
-        : throw new InvalidOperationException($"{key} must be a whole number of seconds between {min} and {max}.");
+        : throw new SettingsException($"{key} must be a whole number of seconds between {min} and {max}.");
 }
 
 /// <summary>

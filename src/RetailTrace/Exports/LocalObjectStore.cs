@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using RetailTrace.Common;
 
 namespace RetailTrace.Exports;
 
@@ -93,7 +94,7 @@ public sealed class LocalObjectStore : IObjectStore
                 if (key.Length == 64) return key;
                 Thread.Sleep(20); // the creator is still writing it
             }
-            throw new InvalidOperationException($"{path} does not hold a signing key.");
+            throw new SettingsException($"{path} does not hold a signing key (64 hexadecimal characters): restore it, or delete it to make links signed before invalid.");
         }
     }
 }

@@ -1,3 +1,5 @@
+using RetailTrace.Common;
+
 namespace RetailTrace.Exports;
 
 /// <summary>
@@ -58,7 +60,7 @@ public static class ObjectStores
         else if (provider.Equals("Local", StringComparison.OrdinalIgnoreCase))
             services.AddSingleton<IObjectStore>(sp => new LocalObjectStore(
                 config["ObjectStore:LocalPath"] ?? "./exports", config["ObjectStore:SigningKey"], config["PublicBaseUrl"], sp.GetRequiredService<TimeProvider>()));
-        else throw new InvalidOperationException($"ObjectStore:Provider must be Local or S3, not '{provider}'.");
+        else throw new SettingsException($"ObjectStore:Provider must be Local or S3, not '{provider}'.");
         return services;
     }
 }

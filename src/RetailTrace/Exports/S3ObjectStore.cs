@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using RetailTrace.Common;
 
 namespace RetailTrace.Exports;
 
@@ -15,7 +16,7 @@ public sealed class S3ObjectStore(S3ObjectStore.Settings settings) : IObjectStor
     {
         public static Settings From(IConfiguration config) => new(
             config["ObjectStore:ServiceUrl"],
-            config["ObjectStore:Bucket"] is { Length: > 0 } bucket ? bucket : throw new InvalidOperationException("ObjectStore:Bucket is required for the S3 object store."),
+            config["ObjectStore:Bucket"] is { Length: > 0 } bucket ? bucket : throw new SettingsException("ObjectStore:Bucket is required for the S3 object store."),
             config["ObjectStore:AccessKey"],
             config["ObjectStore:SecretKey"],
             config["ObjectStore:Region"] is { Length: > 0 } region ? region : "us-east-1",

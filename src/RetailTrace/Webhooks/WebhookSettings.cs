@@ -1,4 +1,5 @@
 using System.Globalization;
+using RetailTrace.Common;
 
 namespace RetailTrace.Webhooks;
 
@@ -26,17 +27,17 @@ public sealed record WebhookSettings(
     public static WebhookSettings From(IConfiguration config)
     {
         var poll = config.GetValue("Webhooks:PollSeconds", 1.0);
-        if (poll is < 0 or > 3600) throw new InvalidOperationException("Webhooks:PollSeconds must be between 0 and 3600.");
+        if (poll is < 0 or > 3600) throw new SettingsException("Webhooks:PollSeconds must be between 0 and 3600.");
         var schedule = (config["Webhooks:RetrySchedule"] is { Length: > 0 } text ? text : DefaultRetrySchedule)
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(s => Duration(s, "Webhooks:RetrySchedule")).ToList();
-        if (schedule.Count == 0) throw new InvalidOperationException("Webhooks:RetrySchedule must name at least one attempt.");
+        if (schedule.Count == 0) throw new SettingsException("Webhooks:RetrySchedule must name at least one attempt.");
         var timeout = config.GetValue("Webhooks:TimeoutSeconds", 15);
-        if (timeout is < 1 or > 120) throw new InvalidOperationException("Webhooks:TimeoutSeconds must be between 1 and 120.");
+        if (timeout is < 1 or > 120) throw new SettingsException("Webhooks:TimeoutSeconds must be between 1 and 120.");
         var lease = config.GetValue("Webhooks:LeaseSeconds", 60);
-        if (lease < 2 * timeout) throw new InvalidOperationException("Webhooks:LeaseSeconds must be at least twice Webhooks:TimeoutSeconds.");
+        if (lease < 2 * timeout) throw new SettingsException("Webhooks:LeaseSeconds must be at least twice Webhooks:TimeoutSeconds.");
         var concurrency = config.GetValue("Webhooks:Concurrency", 4);
-        if (concurrency is < 1 or > 64) throw new InvalidOperationException("Webhooks:Concurrency must be between 1 and 64.");
+        if (concurrency is < 1 or > 64) throw new SettingsException("Webhooks:Concurrency must be between 1 and 64.");
         return new WebhookSettings(
             TimeSpan.FromSeconds(poll), schedule, TimeSpan.FromSeconds(timeout), TimeSpan.FromSeconds(lease),
             Duration(config["Webhooks:DisableAfter"] ?? "1d", "Webhooks:DisableAfter"),
@@ -61,6 +62,6 @@ public sealed record WebhookSettings(
         foreach (var (suffix, seconds) in units)
             if (text.EndsWith(suffix, StringComparison.Ordinal) && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n >= 0)
                 return TimeSpan.FromSeconds(n * seconds);
-        throw new InvalidOperationException($"{key}: '{text}' is not a duration (0, 500ms, 5s, 5m, 2h, 1d).");
+        throw new SettingsException($"{key}: '{text}' is not a duration (0, 500ms, 5s, 5m, 2h, 1d).");
     }
 }

@@ -64,6 +64,23 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData("Database:Provider must be Sqlite or Postgres, not 'PostgreSQL'.", "--Database:Provider=PostgreSQL")]
+    [InlineData("ConnectionStrings:RetailTrace is not a Sqlite connection string: Connection string keyword 'host' is not supported.",
+        "--ConnectionStrings:RetailTrace=Host=db.example.com")]
+    [InlineData("Database:Provider is Postgres but ConnectionStrings:RetailTrace is not set.", "demo", "--Database:Provider=Postgres")]
+    [InlineData("Admin:Token is too weak: use at least 32 characters", "--Admin:Token=short")]
+    [InlineData("Webhooks:PollSeconds must be between 0 and 3600.", "--Webhooks:PollSeconds=-1")]
+    [InlineData("the database cannot be reached (", "--Database:Provider=Postgres", "--ConnectionStrings:RetailTrace=Host=127.0.0.1;Port=1;Username=rt;Database=rt")]
+    public async Task A_start_that_a_setting_or_the_database_prevents_says_why_in_one_line_and_exits_1(string message, params string[] arguments)
+    {
+        var (exitCode, _, error, left) = await RunAsync([.. arguments, "--urls", "http://127.0.0.1:0"]);
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("RetailTrace cannot start: " + message, error);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+        Assert.DoesNotContain(left, name => name.EndsWith(".db", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("Unrecognized command or argument 'serve' (settings are --Key=Value).", "serve")]
     [InlineData("Unrecognized command or argument 'oops' (settings are --Key=Value).", "--port=80", "oops")]
     [InlineData("Unrecognized command or argument '--version' (settings are --Key=Value).", "demo", "--version")]

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using RetailTrace.Tests.Infrastructure;
 
 namespace RetailTrace.Tests.OperatorConsole;
@@ -44,6 +45,25 @@ public abstract class ConsoleAccessTests(AppFixture app)
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
         Assert.Equal(auditBefore, (await app.AuditAsync()).Count);
         Assert.True(await app.WithDbAsync(db => db.OAuthClients.Where(c => c.ClientId == world.Dispensary.ClientId).Select(c => !c.Revoked).SingleAsync(Ct)));
+    }
+
+    /// <summary>Pages show operator data and fresh secrets. Their no-cache header is the one antiforgery sets too, so
+    /// it does not warn that it overrode the page's.</summary>
+    [Fact]
+    public async Task Console_pages_are_never_cached_framed_or_sniffed_and_log_no_warning()
+    {
+        var logs = new Microsoft.Extensions.Logging.Testing.FakeLoggerProvider();
+        await using var host = app.Derive(b => b.ConfigureLogging(l => l.AddProvider(logs)));
+        var console = await ConsoleClient.SignInAsync(host);
+        foreach (var url in new[] { "/console/", "/console/sign-in" })
+        {
+            var page = await console.GetAsync(url);
+            var headers = page.Response.Headers;
+            Assert.Equal((200, true, "DENY", "nosniff", "no-referrer"), (page.Status, headers.CacheControl is { NoCache: true, NoStore: true },
+                headers.GetValues("X-Frame-Options").Single(), headers.GetValues("X-Content-Type-Options").Single(), headers.GetValues("Referrer-Policy").Single()));
+            Assert.StartsWith("default-src 'none';", headers.GetValues("Content-Security-Policy").Single());
+        }
+        Assert.Empty(logs.Collector.GetSnapshot().Where(r => r.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Select(r => $"{r.Category}: {r.Message}"));
     }
 
     [Theory]

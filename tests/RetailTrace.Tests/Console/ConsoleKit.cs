@@ -36,7 +36,7 @@ public sealed partial class ConsoleClient(HttpClient http)
     /// <summary>The session cookie (<c>name=value</c>) this client signed in with, to replay it from elsewhere.</summary>
     public string? SessionCookie { get; private set; }
 
-    public static async Task<ConsoleClient> SignInAsync(AppFixture app, string name = Operator, string baseAddress = "http://localhost")
+    public static async Task<ConsoleClient> SignInAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> app, string name = Operator, string baseAddress = "http://localhost")
     {
         var client = new ConsoleClient(app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
         {

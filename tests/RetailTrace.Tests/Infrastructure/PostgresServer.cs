@@ -53,7 +53,8 @@ public static class PostgresServer
 
         var bin = Environment.GetEnvironmentVariable("RETAILTRACE_POSTGRES_BIN") is { Length: > 0 } chosen ? chosen
             : Directory.Exists("/usr/lib/postgresql")
-                ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(HasServer).OrderDescending().FirstOrDefault()
+                ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(HasServer)
+                    .OrderByDescending(d => Version.TryParse(Path.GetFileName(Path.GetDirectoryName(d)) + ".0", out var v) ? v : new Version()).FirstOrDefault()
                 : null;
         if (bin is null || !HasServer(bin))
             return (null, "PostgreSQL is not available: set RETAILTRACE_TEST_POSTGRES to a connection string, or install the server " +

@@ -63,12 +63,17 @@ public sealed class CommandLineTests
         Assert.Empty(left);
     }
 
+    private const string WeakToken = "Admin:Token is too weak: use at least 32 characters with at least 10 different ones";
+
     [Theory]
     [InlineData("Database:Provider must be Sqlite or Postgres, not 'PostgreSQL'.", "--Database:Provider=PostgreSQL")]
     [InlineData("ConnectionStrings:RetailTrace is not a Sqlite connection string: Connection string keyword 'host' is not supported.",
         "--ConnectionStrings:RetailTrace=Host=db.example.com")]
     [InlineData("Database:Provider is Postgres but ConnectionStrings:RetailTrace is not set.", "demo", "--Database:Provider=Postgres")]
-    [InlineData("Admin:Token is too weak: use at least 32 characters", "--Admin:Token=short")]
+    [InlineData(WeakToken, "--Admin:Token=change-me")]
+    [InlineData(WeakToken, "--Admin:Token=x")]
+    [InlineData(WeakToken, "--Admin:Token=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    [InlineData(WeakToken, "--Admin:Token=0101010101010101010101010101010101010101")]
     [InlineData("Webhooks:PollSeconds must be between 0 and 3600.", "--Webhooks:PollSeconds=-1")]
     [InlineData("the database cannot be reached (", "--Database:Provider=Postgres", "--ConnectionStrings:RetailTrace=Host=127.0.0.1;Port=1;Username=rt;Database=rt")]
     public async Task A_start_that_a_setting_or_the_database_prevents_says_why_in_one_line_and_exits_1(string message, params string[] arguments)

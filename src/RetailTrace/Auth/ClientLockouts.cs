@@ -31,18 +31,18 @@ public sealed class ClientLockouts(IMemoryCache cache, TimeProvider time, IConfi
 
     /// <summary>
     /// One sign-in attempt of <paramref name="clientId"/>: refused with the time left while the client id is locked;
-    /// otherwise <paramref name="verify"/> checks the secret and its answer is counted. Attempts of one client id run
-    /// one at a time.
+    /// otherwise <paramref name="verify"/> checks the secret, answering what it verified (null: a failure), and its
+    /// answer is counted. Attempts of one client id run one at a time.
     /// </summary>
-    public async Task<(bool Verified, TimeSpan? LockedFor)> AttemptAsync(string clientId, Func<Task<bool>> verify, CancellationToken ct)
+    public async Task<(T? Verified, TimeSpan? LockedFor)> AttemptAsync<T>(string clientId, Func<Task<T?>> verify, CancellationToken ct) where T : class
     {
         var turn = _turns[(uint)StringComparer.Ordinal.GetHashCode(clientId) % (uint)_turns.Length];
         await turn.WaitAsync(ct);
         try
         {
-            if (LockedFor(clientId) is { } locked) return (false, locked);
+            if (LockedFor(clientId) is { } locked) return (null, locked);
             var verified = await verify();
-            if (verified) Succeeded(clientId);
+            if (verified is not null) Succeeded(clientId);
             else Failed(clientId);
             return (verified, null);
         }

@@ -73,14 +73,11 @@ public static class TokenApi
         if (clientId.Length == 0 || secret.Length == 0) return InvalidClient(request);
         // HTTP Basic credentials are percent-decoded here, after the body guard: a NUL could not be stored or looked up.
         if (clientId.Contains('\0') || secret.Contains('\0')) return Error(400, "invalid_request", RequestBody.NullCharacterMessage);
-        OAuthClient? client = null;
-        var (verified, locked) = await lockouts.AttemptAsync(clientId, async () =>
-        {
-            client = await db.OAuthClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId && !c.Revoked, request.HttpContext.RequestAborted);
-            return client is not null && Secrets.Matches(secret, client.SecretHash);
-        }, request.HttpContext.RequestAborted);
+        var (client, locked) = await lockouts.AttemptAsync(clientId, async () =>
+            await db.OAuthClients.AsNoTracking().FirstOrDefaultAsync(c => c.ClientId == clientId && !c.Revoked, request.HttpContext.RequestAborted)
+                is { } found && Secrets.Matches(secret, found.SecretHash) ? found : null, request.HttpContext.RequestAborted);
         if (locked is not null) return new RateLimits.Throttled(locked.Value);
-        if (!verified)
+        if (client is null)
         {
             // The client id as sent (bounded), never the secret.
             logs.CreateLogger(LogCategory).LogWarning("Failed sign-in at /o/token/ for client id {ClientId} from {Address}",
@@ -93,7 +90,7 @@ public static class TokenApi
         await db.InsertAsync(new AccessToken
         {
             TokenHash = Secrets.Hash(token),
-            OAuthClientId = client!.Id,
+            OAuthClientId = client.Id,
             CreatedAt = now,
             ExpiresAt = now.AddSeconds(ExpiresInSeconds),
         }, request.HttpContext.RequestAborted);

@@ -78,9 +78,9 @@ public static class Database
     /// PostgreSQL: a write transaction that lost a race with another on the same rows (a serialization
     /// failure, or a deadlock) runs again from the start. See <see cref="Writes"/>.
     /// <para>Each retry waits a random time below a cap that doubles from 2 ms to 200 ms ("full jitter"). Racers
-    /// that lost to the same winner thus start again one after another rather than together, where only one of
-    /// them could win again: with equal waits, twenty writers of one row needed nineteen rounds and the last ones
-    /// ran out of retries. Forty retries wait at most about seven seconds in all, half that on average.</para>
+    /// that lost to the same winner thus start again one after another rather than together: with equal waits only
+    /// one of them wins each round, so N writers of one row need N-1 rounds and the last ones run out of retries.
+    /// Forty retries wait at most about seven seconds in all, half that on average.</para>
     /// </summary>
     private sealed class RetryOnConflict(ExecutionStrategyDependencies dependencies)
         : ExecutionStrategy(dependencies, maxRetryCount: MaxRetries, maxRetryDelay: TimeSpan.FromMilliseconds(200))

@@ -6,8 +6,8 @@ namespace RetailTrace.Tests.Races;
 
 /// <summary>
 /// Many writers of one row at once on a real server (see <see cref="DispensaryRaceTests"/>). PostgreSQL proves these:
-/// its writes race optimistically and the losers run again (SQLite's writers queue in-process). Before the retries
-/// waited random times, twenty writers of one row left the last ones out of retries, answered 500.
+/// its writes race optimistically and the losers run again (SQLite's writers queue in-process). With equal retry waits
+/// only one loser wins each round, so the last of forty writers would run out of retries and answer 500.
 /// </summary>
 public abstract class HotRowTests(AppFixture app)
 {

@@ -82,40 +82,20 @@ public sealed class ExportScheduler(
     }
 
     /// <summary>Claims and generates every export that is due and not yet done or being done elsewhere
-    /// (including stale claims of dead processes and failed runs awaiting retry). Returns how many this call generated.</summary>
+    /// (including stale claims of dead processes and failed runs awaiting retry), and today's runs a dead process
+    /// left behind whoever started them. Returns how many this call generated.</summary>
     public async Task<int> RunDueAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var nowUtc = now.UtcDateTime;
         List<(Guid Dispensary, DateOnly Date)> claimable;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDb>();
-            var enabled = await db.Dispensaries.AsNoTracking().Where(d => d.PackageUidExportEnabled)
-                .Select(d => new { d.Id, d.TimeZone, d.ExportTime }).ToListAsync(ct);
-            var due = new List<(Guid Dispensary, DateOnly Date)>();
-            foreach (var d in enabled)
-            {
-                try { if (DueDate(d.TimeZone, d.ExportTime, now) is { } date) due.Add((d.Id, date)); }
-                catch (Exception ex) when (ex is TimeZoneNotFoundException or FormatException)
-                {
-                    log.LogError("Dispensary {Dispensary} has unusable export settings ({TimeZone}, {ExportTime}); skipped.", ShortUuid.Encode(d.Id), d.TimeZone, d.ExportTime);
-                }
-            }
-            if (due.Count == 0) return 0;
-
-            // Two set-based reads instead of a query per dispensary: which due rows exist, and which of those may be taken over.
-            var since = due.Min(x => x.Date);
-            var existing = (await db.ExportRuns.AsNoTracking().Where(r => r.ExportDate >= since)
-                .Select(r => new { r.DispensaryId, r.ExportDate }).ToListAsync(ct)).Select(r => (r.DispensaryId, r.ExportDate)).ToHashSet();
-            var retryable = (await db.ExportRuns.AsNoTracking().Where(r => r.ExportDate >= since)
-                .Where(ExportRun.Retryable(nowUtc, settings.Lease, byOperator: false))
-                .Select(r => new { r.DispensaryId, r.ExportDate }).ToListAsync(ct)).Select(r => (r.DispensaryId, r.ExportDate)).ToHashSet();
-            claimable = due.Where(x => !existing.Contains(x) || retryable.Contains(x)).ToList();
+            claimable = [.. await ScheduledAsync(db, now, ct), .. await LeftBehindAsync(db, now, ct)];
         }
 
         var generated = 0;
-        foreach (var (dispensary, date) in claimable)
+        foreach (var (dispensary, date) in claimable.Distinct())
         {
             var run = await ClaimAsync(dispensary, date, byOperator: false, ct);
             if (run is null) continue; // another process got there first
@@ -124,6 +104,79 @@ public sealed class ExportScheduler(
         }
         return generated;
     }
+
+    /// <summary>The (dispensary, date) exports of enabled dispensaries that are due and either not started or retryable.</summary>
+    private async Task<List<(Guid Dispensary, DateOnly Date)>> ScheduledAsync(AppDb db, DateTimeOffset now, CancellationToken ct)
+    {
+        var enabled = await db.Dispensaries.AsNoTracking().Where(d => d.PackageUidExportEnabled)
+            .Select(d => new { d.Id, d.TimeZone, d.ExportTime }).ToListAsync(ct);
+        var due = new List<(Guid Dispensary, DateOnly Date)>();
+        foreach (var d in enabled)
+        {
+            try { if (DueDate(d.TimeZone, d.ExportTime, now) is { } date) due.Add((d.Id, date)); }
+            catch (Exception ex) when (ex is TimeZoneNotFoundException or FormatException) { Unusable(d.Id, d.TimeZone, d.ExportTime); }
+        }
+        if (due.Count == 0) return due;
+
+        // Two set-based reads instead of a query per dispensary: which due rows exist, and which of those may be taken over.
+        var since = due.Min(x => x.Date);
+        var existing = (await db.ExportRuns.AsNoTracking().Where(r => r.ExportDate >= since)
+            .Select(r => new { r.DispensaryId, r.ExportDate }).ToListAsync(ct)).Select(r => (r.DispensaryId, r.ExportDate)).ToHashSet();
+        var retryable = (await db.ExportRuns.AsNoTracking().Where(r => r.ExportDate >= since)
+            .Where(ExportRun.Retryable(now.UtcDateTime, settings.Lease, byOperator: false))
+            .Select(r => new { r.DispensaryId, r.ExportDate }).ToListAsync(ct)).Select(r => (r.DispensaryId, r.ExportDate)).ToHashSet();
+        return due.Where(x => !existing.Contains(x) || retryable.Contains(x)).ToList();
+    }
+
+    /// <summary>
+    /// Runs whose process stopped mid-way (no heartbeat within the lease), whether the schedule or an operator's
+    /// run-now started them: so that none stays in progress for ever, one of the dispensary's current local date is
+    /// returned to be claimed again, and one of an earlier date, which can no longer be made, is marked failed.
+    /// </summary>
+    private async Task<List<(Guid Dispensary, DateOnly Date)>> LeftBehindAsync(AppDb db, DateTimeOffset now, CancellationToken ct)
+    {
+        var staleBefore = now.UtcDateTime - settings.Lease;
+        var left = await db.ExportRuns.AsNoTracking().Where(r => r.Status == ExportStatuses.InProgress && r.HeartbeatAt < staleBefore)
+            .Join(db.Dispensaries, r => r.DispensaryId, d => d.Id, (r, d) => new { Run = r, d.TimeZone, d.ExportTime }).ToListAsync(ct);
+        var today = new List<(Guid Dispensary, DateOnly Date)>();
+        foreach (var x in left)
+        {
+            DateOnly current;
+            try { current = LocalDate(x.TimeZone, now); }
+            catch (TimeZoneNotFoundException) { Unusable(x.Run.DispensaryId, x.TimeZone, x.ExportTime); continue; }
+            if (x.Run.ExportDate >= current) today.Add((x.Run.DispensaryId, x.Run.ExportDate));
+            else await FailLeftBehindAsync(db, x.Run, staleBefore, now.UtcDateTime, ct);
+        }
+        return today;
+    }
+
+    private async Task FailLeftBehindAsync(AppDb db, ExportRun run, DateTime staleBefore, DateTime now, CancellationToken ct)
+    {
+        var failed = await db.WriteAsync(async () =>
+        {
+            // Conditional on the claim still being stale, so a process that beats again (or another pass) keeps it.
+            var updated = await db.ExportRuns.Where(r => r.Id == run.Id && r.Status == ExportStatuses.InProgress && r.HeartbeatAt < staleBefore)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.Status, ExportStatuses.Failed)
+                    .SetProperty(r => r.FinishedAt, now)
+                    .SetProperty(r => r.Error, LeftBehindError), ct) > 0;
+            if (updated)
+            {
+                WebhookOutbox.AddExportFailed(db, run, now);
+                await db.SaveChangesAsync(ct);
+            }
+            return updated;
+        }, ct);
+        if (failed)
+            log.LogWarning("Package UID export {Run} of dispensary {Dispensary} for {Date} was left in progress by a stopped process after its date; marked failed.",
+                ShortUuid.Encode(run.Id), ShortUuid.Encode(run.DispensaryId), run.ExportDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The reason kept on a run failed by <see cref="LeftBehindAsync"/>.</summary>
+    public const string LeftBehindError = "The process generating this export stopped before it finished, and its date has passed.";
+
+    private void Unusable(Guid dispensary, string timeZone, string exportTime) =>
+        log.LogError("Dispensary {Dispensary} has unusable export settings ({TimeZone}, {ExportTime}); skipped.", ShortUuid.Encode(dispensary), timeZone, exportTime);
 
     /// <summary>An operator's "run now" for the dispensary's current local date: restarts a finished or failed
     /// export, or returns the one already in progress (Started = false). Generation continues in the background.</summary>

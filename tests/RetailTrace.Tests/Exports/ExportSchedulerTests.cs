@@ -142,6 +142,50 @@ public abstract class ExportSchedulerTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Run_now_left_by_a_dead_process_is_retried_even_when_the_schedule_is_off()
+    {
+        var time = new ManualTime(Utc(2025, 1, 10, 12, 0));
+        await using var host = new ExportHost(app, time, ExportArrange.NewExportDir());
+        var d = await app.NewDispensaryAsync(exportEnabled: false);
+        await app.EnableOnlyAsync(d.Uuid);
+        await app.AddPackageUidAsync(d.Uuid, "PKG-1");
+        // An operator's run-now claimed today's export in a process that then died.
+        await app.AddRunAsync(d.Uuid, new DateOnly(2025, 1, 10), ExportStatuses.InProgress, time.Now.UtcDateTime);
+
+        time.Advance(TimeSpan.FromSeconds(119));
+        Assert.Equal(0, await host.Scheduler.RunDueAsync(Ct));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, await host.Scheduler.RunDueAsync(Ct));
+
+        // The operator sees the run done (the v1.2 API answers 428 while the dispensary's exports are off).
+        var (status, runs, _) = await host.Admin().GetJsonAsync($"/admin/v1/dispensaries/{d.Uuid}/package-uid-exports");
+        Assert.Equal(200, status);
+        var run = Assert.Single(runs!.AsArray())!;
+        Assert.Equal(("2025-01-10", ExportStatuses.Done, 2, 1L), ((string)run["export_date"]!, (string)run["status"]!, (int)run["attempt"]!, (long)run["package_count"]!));
+    }
+
+    [Fact]
+    public async Task Claim_left_by_a_dead_process_after_its_date_is_marked_failed()
+    {
+        var time = new ManualTime(Utc(2025, 1, 10, 12, 0));
+        await using var host = new ExportHost(app, time, ExportArrange.NewExportDir());
+        var d = await app.NewDispensaryAsync(exportEnabled: true);
+        await app.EnableOnlyAsync(d.Uuid);
+        // The process generating the 9th's export died a minute before midnight.
+        await app.AddRunAsync(d.Uuid, new DateOnly(2025, 1, 9), ExportStatuses.InProgress, Utc(2025, 1, 9, 23, 59).UtcDateTime);
+        var client = host.Client(d.Client);
+        Assert.Equal(202, (await client.GetJsonAsync("/api/v1.2/package-uids-export/?export_date=2025-01-09")).Status);
+
+        Assert.Equal(1, await host.Scheduler.RunDueAsync(Ct)); // the 10th's, due since 02:00
+
+        Assert.Equal([(new DateOnly(2025, 1, 9), ExportStatuses.Failed, 1, ExportScheduler.LeftBehindError), (new DateOnly(2025, 1, 10), ExportStatuses.Done, 1, null)],
+            (await app.RunsAsync(d.Uuid)).Select(r => (r.ExportDate, r.Status, r.Attempt, r.Error)));
+        var answer = await client.GetJsonAsync("/api/v1.2/package-uids-export/?export_date=2025-01-09");
+        Assert.Equal(422, answer.Status);
+        Assert.Equal("""{"error":"Failed to export package uids."}""", answer.Raw);
+    }
+
+    [Fact]
     public async Task Crash_mid_stream_leaves_no_file_and_the_export_is_retried()
     {
         var dir = ExportArrange.NewExportDir();

@@ -74,12 +74,18 @@ public abstract class AdminApiTests(AppFixture app)
         Assert.Equal(b2, (string)ok["default_brand_uuid"]!);
         Assert.NotEmpty((string)ok["client_secret"]!);
 
-        var (status, body, _) = await admin.PostJsonAsync("/admin/v1/oauth-clients", new { name = "ERP", brand_uuids = new[] { b1 }, default_brand_uuid = b2 });
+        // With one brand the default is that brand; with several it must be named, and be one of them.
+        var single = await Tenants.Created(admin, "/admin/v1/oauth-clients", new { name = "ERP", brand_uuids = new[] { b1 } });
+        Assert.Equal(b1, (string)single["default_brand_uuid"]!);
+        foreach (var refused in new object[] { new { name = "ERP", brand_uuids = new[] { b1 }, default_brand_uuid = b2 }, new { name = "ERP", brand_uuids = new[] { b1, b2 } } })
+        {
+            var (refusedStatus, refusedBody, _) = await admin.PostJsonAsync("/admin/v1/oauth-clients", refused);
+            Assert.Equal(400, refusedStatus);
+            Assert.Equal("""{"default_brand_uuid":["The default brand must be one of brand_uuids."]}""", refusedBody!["errors"].Json());
+        }
+        var (status, body, _) = await admin.PostJsonAsync("/admin/v1/oauth-clients", new { name = "ERP", dispensary_uuid = "2222222222222222222222" });
         Assert.Equal(400, status);
-        Assert.NotNull(body!["errors"]!["default_brand_uuid"]);
-        (status, body, _) = await admin.PostJsonAsync("/admin/v1/oauth-clients", new { name = "ERP", dispensary_uuid = "2222222222222222222222" });
-        Assert.Equal(400, status);
-        Assert.NotNull(body!["errors"]!["dispensary_uuid"]);
+        Assert.Equal("""{"dispensary_uuid":["Unknown dispensary."]}""", body!["errors"].Json());
     }
 
     [Fact]

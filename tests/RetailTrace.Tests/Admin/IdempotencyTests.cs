@@ -33,6 +33,33 @@ public abstract class IdempotencyTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_refused_request_is_replayed_as_refused()
+    {
+        // Only a 5xx is not kept: a client retrying a 400 gets the same 400, marked as a replay.
+        var key = Guid.NewGuid().ToString();
+        var first = await PostBrand(key, "");
+        Assert.Equal(400, first.Status);
+        Assert.False(first.Replayed);
+        Assert.Equal((400, first.Body, true), await PostBrand(key, ""));
+    }
+
+    [Fact]
+    public async Task A_key_is_at_most_255_characters()
+    {
+        var name = "Long " + Guid.NewGuid().ToString()[..8];
+        var (status, body, _) = await PostBrand(new string('k', 256), name);
+        Assert.Equal(400, status);
+        Assert.Equal("Idempotency-Key must be at most 255 characters.", (string)JsonNode.Parse(body)!["detail"]!);
+        Assert.Equal(0, await BrandCount(name));
+
+        var longest = Guid.NewGuid().ToString("N") + new string('k', 255 - 32);
+        var first = await PostBrand(longest, name);
+        Assert.Equal(201, first.Status);
+        Assert.Equal((201, first.Body, true), await PostBrand(longest, name));
+        Assert.Equal(1, await BrandCount(name));
+    }
+
+    [Fact]
     public async Task Reusing_a_key_with_a_different_body_is_422()
     {
         var key = Guid.NewGuid().ToString();

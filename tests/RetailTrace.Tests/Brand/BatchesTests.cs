@@ -85,6 +85,21 @@ public abstract class BatchesTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_batch_lists_at_most_a_hundred_digital_coas()
+    {
+        var b = await app.NewBrandAsync();
+        var coas = new List<string>();
+        for (var i = 0; i < 100; i++) coas.Add((await b.NewCoaAsync()).Uuid());
+        var (ok, created, _) = await b.Client.PostJsonAsync("/api/v1.5/batches/create/", new { name = "B", digital_coa_uuids = coas });
+        Assert.Equal(201, ok);
+        Assert.Equal(coas.Order(), created!["digital_coa_uuids"]!.AsArray().Select(n => (string)n!).Order());
+
+        var (status, _, raw) = await b.Client.PostJsonAsync("/api/v1.5/batches/create/", new { name = "B", digital_coa_uuids = coas.Append(ShortUuid.NewId()) });
+        Assert.Equal(400, status);
+        Assert.Equal("""{"digital_coa_uuids":["Ensure this field has no more than 100 elements."]}""", raw);
+    }
+
+    [Fact]
     public async Task Detail_has_testing_laboratories_and_packaged_products_with_their_full_product()
     {
         var b = await app.NewBrandAsync();

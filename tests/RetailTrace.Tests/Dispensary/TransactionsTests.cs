@@ -61,11 +61,14 @@ public abstract class TransactionsTests(AppFixture app)
     }
 
     [Fact]
-    public async Task More_than_a_thousand_items_are_refused()
+    public async Task A_thousand_items_are_the_most_one_transaction_takes()
     {
-        var d = await app.NewDispensaryAsync();
+        var (d, c) = await StockedAsync(1000);
+        var (status, raw) = await d.Client.PostAsync(Complete, Sale("big", [.. c.Parts[0].LucidIds]));
+        Assert.Equal((200, "{}"), (status, raw));
+
         var items = Enumerable.Range(0, 1001).Select(_ => ShortUuid.NewId()).ToArray();
-        var (status, raw) = await d.Client.PostAsync(Complete, Sale("big", items));
+        (status, raw) = await d.Client.PostAsync(Complete, Sale("bigger", items));
         Assert.Equal(400, status);
         Assert.Equal("""{"items":["Ensure this field has no more than 1000 elements."]}""", raw);
     }
@@ -103,7 +106,12 @@ public abstract class TransactionsTests(AppFixture app)
         var (status, raw) = await d.Client.PostAsync(Complete, Sale("o-1", c.Parts[0].LucidIds[0], minted.Parts[0].LucidIds[0], foreign));
         Assert.Equal(400, status);
         Assert.Equal($$"""{"message":"This transaction contains non-imported lucid ids.","non_imported_lucidids":["{{minted.Parts[0].LucidIds[0]}}","{{foreign}}"],"valid_transaction":false}""", raw);
+
+        // Another dispensary's unit alone is refused the same way, and stays that dispensary's to sell.
+        (status, raw) = await d.Client.PostAsync(Complete, Sale("o-2", foreign));
+        Assert.Equal((400, $$"""{"message":"This transaction contains non-imported lucid ids.","non_imported_lucidids":["{{foreign}}"],"valid_transaction":false}"""), (status, raw));
         Assert.Equal("in_inventory", await other.Client.StateAsync(foreign));
+        Assert.Equal((200, "{}"), await other.Client.PostAsync(Complete, Sale("o-2", foreign)));
     }
 
     [Fact]

@@ -179,6 +179,16 @@ public abstract class ProductBatchesTests(AppFixture app)
         Assert.Equal(6, (int)skipAlias!["skip"]!);
         Assert.Equal(100, (int)skipAlias["limit"]!);
         Assert.Single(skipAlias["values"]!.AsArray());
+        // A limit of zero or less asks for the default page, on every paged list.
+        foreach (var list in new[] { $"{Base}?", $"{Base}/dates?", $"{Base}/quantities?inventoryId={store.FrontRoomId}&" })
+            foreach (var limit in new[] { "0", "-5" })
+            {
+                var (status, body, raw) = await store.Client.GetJsonAsync($"{list}limit={limit}");
+                Assert.True(status == 200, raw);
+                Assert.Equal(100, (int)body!["limit"]!);
+            }
+        var (_, whole, _) = await store.Client.GetJsonAsync($"{Base}?limit=0");
+        Assert.Equal(7, whole!["values"]!.AsArray().Count);
     }
 
     [Fact]

@@ -109,6 +109,9 @@ public abstract class TransfersTests(AppFixture app)
     {
         var s = await app.NewStoreAsync();
         var product = await app.ProductAsync(s.ShopId);
+        // A batch without a purchase date comes after every dated one, even when it was made first.
+        var undated = (string)(await app.BatchAsync(s.ShopId, product, new JsonObject()))["id"]!;
+        await app.SetQuantityAsync(s.ShopId, undated, s.FrontRoomId, 10);
         var newer = (string)(await app.BatchAsync(s.ShopId, product, new JsonObject { ["purchasedDate"] = 2000 }))["id"]!;
         var older = (string)(await app.BatchAsync(s.ShopId, product, new JsonObject { ["purchasedDate"] = 1000 }))["id"]!;
         await app.SetQuantityAsync(s.ShopId, newer, s.FrontRoomId, 10);
@@ -116,6 +119,9 @@ public abstract class TransfersTests(AppFixture app)
         var t = await CreateAsync(s, Body(s, s.VaultId, new { productId = product, transferAmount = 5 }));
         var logs = t["transferLogs"]!.AsArray();
         Assert.Equal([(older, "3"), (newer, "2")], logs.Select(l => ((string)l!["fromBatchId"]!, l["transferAmount"].Json())));
+
+        t = await CreateAsync(s, Body(s, s.VaultId, new { productId = product, transferAmount = 14 }));
+        Assert.Equal([(newer, "8"), (undated, "6")], t["transferLogs"]!.AsArray().Select(l => ((string)l!["fromBatchId"]!, l["transferAmount"].Json())));
     }
 
     [Fact]

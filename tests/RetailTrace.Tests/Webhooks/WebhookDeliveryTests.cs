@@ -196,6 +196,37 @@ public abstract class WebhookDeliveryTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_delivery_that_succeeds_ends_the_failing_streak()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = new WebhookHost(app, null, ("Webhooks:DisableAfter", "12h"));
+        var world = await app.ImportedCaseAsync(units: 2);
+        var units = world.Case.AllLucidIds.ToArray();
+        var endpoint = await world.Dispensary.Client.RegisterAsync("/api/v1.2/webhook-endpoints/", receiver.Url("/flaky"), [WebhookEventTypes.LucidIdSold]);
+        async Task<JsonNode> ShownAsync() => (await app.AdminClient().GetJsonAsync($"/admin/v1/webhook-endpoints/{endpoint.Id}")).Body!;
+
+        receiver.Answer("/flaky", 500);
+        await world.Dispensary.SellAsync("FLAKY-1", units[0]);
+        Assert.Equal(1, await host.DeliverAsync());
+        Assert.Equal(host.Time.Now.UtcDateTime, (await ShownAsync())["failing_since"]!.GetValue<DateTime>(), TimeSpan.FromMilliseconds(1));
+        host.Time.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(1, await host.DeliverAsync()); // the retry is answered 200
+        Assert.Null((await ShownAsync())["failing_since"]);
+
+        // A day later one failure starts a new streak; it does not finish the old one and disable the endpoint.
+        host.Time.Advance(TimeSpan.FromDays(1));
+        receiver.Answer("/flaky", 500);
+        await world.Dispensary.SellAsync("FLAKY-2", units[1]);
+        Assert.Equal(1, await host.DeliverAsync());
+        var shown = await ShownAsync();
+        Assert.True((bool)shown["enabled"]!);
+        Assert.Equal(host.Time.Now.UtcDateTime, shown["failing_since"]!.GetValue<DateTime>(), TimeSpan.FromMilliseconds(1));
+        host.Time.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(1, await host.DeliverAsync()); // delivered: nothing is left waiting for the other tests of this database
+        Assert.Equal(["FLAKY-1", "FLAKY-1", "FLAKY-2", "FLAKY-2"], receiver.At("/flaky").Select(r => (string)r.Json["data"]!["order_id"]!));
+    }
+
+    [Fact]
     public async Task After_a_rotation_deliveries_verify_with_the_old_and_the_new_secret_for_a_day()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

@@ -30,6 +30,24 @@ public abstract class AdminApiTests(AppFixture app)
     }
 
     [Theory]
+    [InlineData("7:30")]
+    [InlineData("07:3")]
+    [InlineData("0730")]
+    [InlineData("24:00")]
+    public async Task Export_time_is_exactly_HH_MM_on_create_and_update(string exportTime)
+    {
+        var admin = app.AdminClient();
+        var (status, body, _) = await admin.PostJsonAsync("/admin/v1/dispensaries", new { name = "D", export_time = exportTime });
+        Assert.Equal(400, status);
+        Assert.Equal("""{"export_time":["Use HH:MM (24-hour, local time)."]}""", body!["errors"].Json());
+
+        var uuid = (string)(await Tenants.Created(admin, "/admin/v1/dispensaries", new { name = "D", export_time = "07:30" }))["uuid"]!;
+        (status, body, _) = await admin.SendAsync(HttpMethod.Patch, $"/admin/v1/dispensaries/{uuid}", new { export_time = exportTime });
+        Assert.Equal(400, status);
+        Assert.Equal("""{"export_time":["Use HH:MM (24-hour, local time)."]}""", body!["errors"].Json());
+    }
+
+    [Theory]
     [InlineData("POST", "/admin/v1/brands", """{"name":5}""", "name", "Must be a string.")]
     [InlineData("POST", "/admin/v1/dispensaries", """{"name":"D","package_uid_export_enabled":"yes"}""", "package_uid_export_enabled", "Must be true or false.")]
     [InlineData("POST", "/admin/v1/oauth-clients", """{"name":"C","brand_uuids":"B"}""", "brand_uuids", "Must be an array.")]

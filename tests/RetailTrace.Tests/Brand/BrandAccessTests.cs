@@ -100,6 +100,24 @@ public abstract class BrandAccessTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_case_holds_the_packaged_products_of_one_brand_even_for_a_client_of_both()
+    {
+        var first = await app.NewBrandAsync();
+        var second = await app.NewBrandAsync();
+        var client = await Tenants.Created(app.AdminClient(), "/admin/v1/oauth-clients",
+            new { name = "Group ERP", brand_uuids = new[] { first.BrandUuid, second.BrandUuid }, default_brand_uuid = first.BrandUuid });
+        var both = await Tenants.BearerClientAsync(app, (string)client["client_id"]!, (string)client["client_secret"]!);
+        var (_, _, mine) = await first.NewPackagedAsync();
+        var (_, _, theirs) = await second.NewPackagedAsync();
+
+        var (status, _, raw) = await both.PostJsonAsync("/api/v1.5/cases/create/",
+            new { contents = new[] { new { packaged_product_uuid = mine, quantity = 1 }, new { packaged_product_uuid = theirs, quantity = 1 } } });
+        Assert.Equal((400, """{"contents":["All packaged products of a case must belong to the same brand."]}"""), (status, raw));
+        var (one, _, _) = await both.PostJsonAsync("/api/v1.5/cases/create/", new { contents = new[] { new { packaged_product_uuid = theirs, quantity = 1 } } });
+        Assert.Equal(201, one);
+    }
+
+    [Fact]
     public async Task A_multi_brand_client_sees_and_uses_both_brands()
     {
         var first = await app.NewBrandAsync();

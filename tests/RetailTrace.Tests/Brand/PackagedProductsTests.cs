@@ -98,15 +98,22 @@ public abstract class PackagedProductsTests(AppFixture app)
     }
 
     [Fact]
-    public async Task Delete_answers_204_and_the_packaged_product_is_gone()
+    public async Task Delete_answers_204_and_the_packaged_product_is_gone_and_moves_the_batch_updated_on()
     {
         var b = await app.NewBrandAsync();
-        var (batch, _, packaged) = await b.NewPackagedAsync();
-        var (status, _, raw) = await b.Client.SendAsync(HttpMethod.Delete, $"/api/v1.5/batches/{batch}/packaged-products/{packaged}/delete/");
+        var time = new ManualTime(BrandCatalog.Instant);
+        await using var host = app.OnClock(time);
+        var client = host.ClientAs(b.Client);
+        var product = await b.NewProductAsync();
+        var batch = (await client.CreatedAsync("/api/v1.5/batches/create/", new { name = "Batch 1" })).Uuid();
+        var packaged = (await client.CreatedAsync($"/api/v1.5/batches/{batch}/packaged-products/", new { product_uuid = product.Uuid() })).Uuid();
+        time.Advance(TimeSpan.FromMinutes(1));
+        var (status, _, raw) = await client.SendAsync(HttpMethod.Delete, $"/api/v1.5/batches/{batch}/packaged-products/{packaged}/delete/");
         Assert.Equal(204, status);
         Assert.Equal("", raw);
         var (_, detail, _) = await b.Client.GetJsonAsync($"/api/v1.5/batches/{batch}/");
         Assert.Equal("[]", detail!["packaged_products"].Json());
+        Assert.Equal("2026-03-01T10:01:00.123456Z", (string)detail["updated_on"]!);
         var (again, againBody, _) = await b.Client.SendAsync(HttpMethod.Delete, $"/api/v1.5/batches/{batch}/packaged-products/{packaged}/delete/");
         Assert.Equal(404, again);
         Assert.Equal("""{"detail":"Not found."}""", againBody.Json());

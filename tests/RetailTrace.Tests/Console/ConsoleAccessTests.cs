@@ -1,7 +1,9 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RetailTrace.Tests.Infrastructure;
 
@@ -100,6 +102,25 @@ public abstract class ConsoleAccessTests(AppFixture app)
         Assert.Equal(302, (await client.GetAsync("/console/")).Status);
         var entry = (await app.AuditAsync()).Last();
         Assert.Equal(("session.sign_in_refused", "Mallory", (Guid?)null), (entry.Action, entry.Operator, entry.SessionId));
+    }
+
+    [Fact]
+    public async Task A_session_ends_at_its_absolute_lifetime_however_busy()
+    {
+        var time = new ManualTime(DateTimeOffset.UtcNow);
+        await using var host = app.Derive(b =>
+        {
+            b.UseSetting("Console:IdleMinutes", "1440");
+            b.UseSetting("Console:SessionHours", "1");
+            b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(time));
+        });
+        var console = await ConsoleClient.SignInAsync(host, name: "Busy");
+        time.Advance(TimeSpan.FromMinutes(59));
+        Assert.Equal(200, (await console.GetAsync("/console/")).Status);
+        time.Advance(TimeSpan.FromMinutes(2));
+        var ended = await console.GetAsync("/console/");
+        Assert.Equal(302, ended.Status);
+        Assert.StartsWith("http://localhost/console/sign-in", ended.Location);
     }
 
     [Fact]

@@ -23,6 +23,24 @@ public abstract class RequestBodyTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_string_longer_than_its_family_allows_is_refused_naming_the_field()
+    {
+        // 32 KiB on the LucidGreen and store APIs, 64 KiB on the admin API; exactly the limit passes the guard to the field's own rule.
+        var client = (await app.NewDispensaryAsync()).Client;
+        string Sale(int length) => $$"""{"performed_at":"2024-05-01T10:00:00Z","items":["CXc85b4rqinB7s5J52TRYb"],"order_id":"{{new string('x', length)}}"}""";
+        Assert.Equal((400, """{"order_id":["A string is longer than 32768 bytes."]}"""),
+            await SendAsync(client, HttpMethod.Post, "/api/v1.2/transactions/complete/", Sale(32 * 1024 + 1), "application/json"));
+        Assert.Equal((400, """{"order_id":["Ensure this field has no more than 255 characters."]}"""),
+            await SendAsync(client, HttpMethod.Post, "/api/v1.2/transactions/complete/", Sale(32 * 1024), "application/json"));
+
+        var (status, raw) = await SendAsync(app.AdminClient(), HttpMethod.Post, "/admin/v1/brands", $$"""{"name":"{{new string('n', 64 * 1024 + 1)}}"}""", "application/json");
+        Assert.Equal(400, status);
+        Assert.Contains("""
+            "errors":{"name":["A string is longer than 65536 bytes."]}
+            """, raw);
+    }
+
+    [Fact]
     public async Task Lucid_writes_refuse_nesting_deeper_than_16()
     {
         var client = (await app.NewDispensaryAsync()).Client;

@@ -326,6 +326,18 @@ public abstract class ProductBatchesTests(AppFixture app)
         var (s4, b4, _) = await admin.SendAsync(HttpMethod.Put, "/admin/v1/store/batch-quantities", new { shop_id = store.ShopId, batch_id = "nope", inventory_id = store.FrontRoomId, quantity = 1_000_000_000_000m });
         Assert.Equal(400, s4);
         Assert.Equal("""{"quantity":["Must be at least 0 and below 10^12, with at most 3 decimals."]}""", b4!["errors"].Json());
+        var (s5, b5, _) = await admin.SendAsync(HttpMethod.Put, "/admin/v1/store/batch-quantities", new { shop_id = store.ShopId, batch_id = "nope", inventory_id = store.FrontRoomId, quantity = -1 });
+        Assert.Equal(400, s5);
+        Assert.Equal("""{"quantity":["Must be at least 0 and below 10^12, with at most 3 decimals."]}""", b5!["errors"].Json());
+        // Strings the API filters on are bounded by their column: 255 characters fit, 256 do not.
+        foreach (var field in new[] { "sku", "productName", "trackPackageLabel", "lotId", "metrcTagId" })
+        {
+            var (fits, _, fitsRaw) = await admin.SendAsync(HttpMethod.Post, "/admin/v1/store/batches", rawBody: new JsonObject { ["shop_id"] = store.ShopId, ["productId"] = product, [field] = new string('a', 255) }.ToJsonString());
+            Assert.True(fits == 201, fitsRaw);
+            var (tooLong, tooLongBody, _) = await admin.SendAsync(HttpMethod.Post, "/admin/v1/store/batches", rawBody: new JsonObject { ["shop_id"] = store.ShopId, ["productId"] = product, [field] = new string('a', 256) }.ToJsonString());
+            Assert.Equal(400, tooLong);
+            Assert.Equal($$"""{"{{field}}":["At most 255 characters."]}""", tooLongBody!["errors"].Json());
+        }
     }
 }
 

@@ -89,6 +89,8 @@ public abstract class TransfersTests(AppFixture app)
         await Expect(Body(s, other.VaultId, log), "toInventoryId", "Inventory not found in this company.");
         await Expect(new { fromInventoryId = s.FrontRoomId, toInventoryId = s.VaultId, currentEmployeeId = other.EmployeeId, transferLogs = new[] { log } }, "currentEmployeeId", "Employee not found.");
         await Expect(Body(s, s.VaultId), "transferLogs", "transferLogs must not be empty.");
+        await Expect(new { fromShopId = other.ShopId, fromInventoryId = s.FrontRoomId, toInventoryId = s.VaultId, currentEmployeeId = s.EmployeeId, transferLogs = new[] { log } },
+            "fromShopId", "fromShopId must be the shop of the developer key.");
         await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = 0 }), "transferAmount", "Transfer amount must be greater than 0.");
         await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = -3 }), "transferAmount", "Transfer amount must be greater than 0.");
         await Expect(Body(s, s.VaultId, new { productId = product, transferAmount = 0.0001m }), "transferAmount", "Transfer amount must have at most 3 decimals and be below 10^12.");
@@ -337,6 +339,15 @@ public abstract class TransfersTests(AppFixture app)
         Assert.Equal((404, notFound), await Call(stranger.Client.PostJsonAsync($"{Transfers}/{t["id"]}/decline", new { currentEmployeeId = stranger.EmployeeId })));
         Assert.Equal((404, notFound), await Call(stranger.Client.PutJsonAsync($"{Transfers}/{t["id"]}", Body(stranger, stranger.VaultId, new { productId = product, transferAmount = 1 }))));
         Assert.Equal("PENDING", (string)(await s.Client.GetJsonAsync($"{Transfers}/{t["id"]}")).Body!["status"]!);
+
+        // The receiving shop sees the transfer and may accept or decline it, but only the sender may replace it.
+        var receiver = await app.NewStoreAsync(s.CompanyId);
+        var toReceiver = await CreateAsync(s, new { fromInventoryId = s.FrontRoomId, toInventoryId = receiver.VaultId, currentEmployeeId = s.EmployeeId,
+            transferLogs = new[] { new { productId = product, fromBatchId = batch, transferAmount = 1 } } });
+        var (receiverProduct, receiverBatch) = await app.StockAsync(receiver, 5);
+        Assert.Equal((404, notFound), await Call(receiver.Client.PutJsonAsync($"{Transfers}/{toReceiver["id"]}",
+            Body(receiver, receiver.VaultId, new { productId = receiverProduct, fromBatchId = receiverBatch, transferAmount = 1 }))));
+        Assert.Equal(toReceiver.Json(), (await s.Client.GetJsonAsync($"{Transfers}/{toReceiver["id"]}")).Body.Json());
 
         static async Task<(int, string)> Call(Task<(int Status, JsonNode? Body, string Raw)> call) { var r = await call; return (r.Status, r.Raw); }
     }

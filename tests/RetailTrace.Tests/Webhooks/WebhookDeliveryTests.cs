@@ -193,6 +193,11 @@ public abstract class WebhookDeliveryTests(AppFixture app)
         receiver.Received.Clear();
         Assert.Equal(1, await host.DeliverAsync());
         Assert.Equal("DOWN-1", (string)Assert.Single(receiver.At("/down")).Json["data"]!["order_id"]!);
+        // Enabling starts the message's retry schedule over: that attempt failed too (the receiver still answers 500),
+        // and the message waits for its second attempt instead of failing for good.
+        var (_, messages, _) = await app.AdminClient().GetJsonAsync($"/admin/v1/webhook-endpoints/{failing.Id}/messages");
+        var message = Assert.Single(messages!.AsArray())!;
+        Assert.Equal(("pending", 1), ((string)message["status"]!, (int)message["attempt_count"]!));
     }
 
     [Fact]

@@ -79,6 +79,7 @@ public abstract class WebhookEndpointsApiTests(AppFixture app)
             ("http://hooks.example.com/x", "The URL must use https."),
             ("https://127.0.0.1/x", "The URL must not point to a private, loopback or link-local address."),
             ("https://localhost:8443/x", "The URL must not point to a private, loopback or link-local address."),
+            ("https://hooks.localhost/x", "The URL must not point to a private, loopback or link-local address."),
             ("https://10.1.2.3/x", "The URL must not point to a private, loopback or link-local address."),
             ("https://169.254.169.254/latest/meta-data", "The URL must not point to a private, loopback or link-local address."),
             ("https://[::1]/x", "The URL must not point to a private, loopback or link-local address."),

@@ -80,9 +80,10 @@ public partial class Program
         await using (var scope = app.Services.CreateAsyncScope())
             await Migrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<AppDb>());
         await WebhooksServices.EnsureKeyRingAsync(app.Services);
-        app.Logger.LogInformation("Database: {Database}", Database.Describe(Database.Provider(app.Configuration), Database.ConnectionString(app.Configuration)));
+        var provider = Database.Provider(app.Configuration);
+        app.Logger.LogInformation("Database: {Database}", Database.Describe(provider, Database.ConnectionString(app.Configuration)));
         if (app.Services.GetRequiredService<IObjectStore>() is LocalObjectStore exports)
-            app.Logger.LogInformation(Database.Provider(app.Configuration) == DatabaseProvider.Postgres
+            app.Logger.LogInformation(provider == DatabaseProvider.Postgres
                 ? "Export files: {Directory} (server processes sharing this database must share this directory, or use S3)"
                 : "Export files: {Directory}", exports.Root);
 

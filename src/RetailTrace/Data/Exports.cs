@@ -46,7 +46,15 @@ public class ExportRun
         Id = Guid.NewGuid(), DispensaryId = dispensaryId, ExportDate = date, LeaseToken = Guid.NewGuid(), StartedAt = now, HeartbeatAt = now,
     };
 
-    /// <summary>Rows another claim may take over: an in-progress run whose owner stopped beating, or a
+    /// <summary>An in-progress run whose owner stopped beating (its process died, or lost the database) for a whole lease.</summary>
+    public static Expression<Func<ExportRun, bool>> LeftBehind(DateTime now, TimeSpan lease)
+    {
+        var staleBefore = now - lease;
+        return r => r.Status == ExportStatuses.InProgress && r.HeartbeatAt < staleBefore;
+    }
+
+    /// <summary>Rows another claim may take over: a run <see cref="LeftBehind"/> (its rule written out here, as one
+    /// translated expression cannot call another), or a
     /// failed run (the scheduler waits <see cref="RetryDelay"/> and gives up after <see cref="MaxScheduledAttempts"/>;
     /// an operator's run-now also restarts finished runs).</summary>
     public static Expression<Func<ExportRun, bool>> Retryable(DateTime now, TimeSpan lease, bool byOperator)

@@ -135,8 +135,7 @@ public sealed class ExportScheduler(
     /// </summary>
     private async Task<List<(Guid Dispensary, DateOnly Date)>> LeftBehindAsync(AppDb db, DateTimeOffset now, CancellationToken ct)
     {
-        var staleBefore = now.UtcDateTime - settings.Lease;
-        var left = await db.ExportRuns.AsNoTracking().Where(r => r.Status == ExportStatuses.InProgress && r.HeartbeatAt < staleBefore)
+        var left = await db.ExportRuns.AsNoTracking().Where(ExportRun.LeftBehind(now.UtcDateTime, settings.Lease))
             .Join(db.Dispensaries, r => r.DispensaryId, d => d.Id, (r, d) => new { Run = r, d.TimeZone, d.ExportTime }).ToListAsync(ct);
         var today = new List<(Guid Dispensary, DateOnly Date)>();
         foreach (var x in left)
@@ -145,17 +144,17 @@ public sealed class ExportScheduler(
             try { current = LocalDate(x.TimeZone, now); }
             catch (TimeZoneNotFoundException) { Unusable(x.Run.DispensaryId, x.TimeZone, x.ExportTime); continue; }
             if (x.Run.ExportDate >= current) today.Add((x.Run.DispensaryId, x.Run.ExportDate));
-            else await FailLeftBehindAsync(db, x.Run, staleBefore, now.UtcDateTime, ct);
+            else await FailLeftBehindAsync(db, x.Run, now.UtcDateTime, ct);
         }
         return today;
     }
 
-    private async Task FailLeftBehindAsync(AppDb db, ExportRun run, DateTime staleBefore, DateTime now, CancellationToken ct)
+    private async Task FailLeftBehindAsync(AppDb db, ExportRun run, DateTime now, CancellationToken ct)
     {
         var failed = await db.WriteAsync(async () =>
         {
-            // Conditional on the claim still being stale, so a process that beats again (or another pass) keeps it.
-            var updated = await db.ExportRuns.Where(r => r.Id == run.Id && r.Status == ExportStatuses.InProgress && r.HeartbeatAt < staleBefore)
+            // Conditional on the claim still being left behind, so a process that beats again (or another pass) keeps it.
+            var updated = await db.ExportRuns.Where(r => r.Id == run.Id).Where(ExportRun.LeftBehind(now, settings.Lease))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(r => r.Status, ExportStatuses.Failed)
                     .SetProperty(r => r.FinishedAt, now)

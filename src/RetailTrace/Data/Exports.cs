@@ -80,6 +80,9 @@ public static class ExportsModel
             e.HasOne<Dispensary>().WithMany().HasForeignKey(x => x.DispensaryId);
             // The claim, and the index of "this date" and "latest" lookups.
             e.HasIndex(x => new { x.DispensaryId, x.ExportDate }).IsUnique();
+            // Every scheduler pass reads the runs of the due dates, and the in-progress runs by heartbeat, of all dispensaries.
+            e.HasIndex(x => x.ExportDate);
+            e.HasIndex(x => new { x.Status, x.HeartbeatAt });
         });
     }
 }

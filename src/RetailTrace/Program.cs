@@ -43,6 +43,7 @@ public partial class Program
         builder.Services.AddExports(builder.Configuration);
         builder.Services.AddMemoryCache(o => o.SizeLimit = 100_000);
         builder.Services.AddProblemDetails();
+        builder.Services.AddFamilyStatusPages();
         builder.Services.AddClientRateLimits(builder.Configuration);
         builder.Services.AddStoreTransferWorker();
         builder.Services.AddHousekeeping();
@@ -89,7 +90,6 @@ public partial class Program
 
         app.UseRequestLogging();
         app.UseFamilyExceptionHandler();
-        app.UseFamilyStatusPages();
         app.UseBodySizeLimit();
         app.UseFailedAuthenticationLimit();
         app.UseAuthentication();
@@ -114,7 +114,7 @@ public partial class Program
         app.MapWebhooks();
         app.MapConsole();
         // No fallback route: unknown paths fall through to a bodiless 404 and a known path with a wrong method to
-        // routing's 405 (with Allow); UseFamilyStatusPages gives both the family's body. A catch-all route would
+        // routing's 405 (with Allow); the family status pages give both the family's body. A catch-all route would
         // outrank routing's 405.
         return app;
     }

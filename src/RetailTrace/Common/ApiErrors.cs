@@ -185,7 +185,24 @@ public static partial class ApiErrors
     private static int StatusOf(Exception ex) =>
         ex is BadHttpRequestException bad ? bad.StatusCode : Data.Database.IsUnavailable(ex) || Data.Database.IsContended(ex) ? 503 : 500;
 
-    /// <summary>Empty-bodied error statuses (such as routing's 404 and 405) get the family's body.</summary>
-    public static IApplicationBuilder UseFamilyStatusPages(this IApplicationBuilder app) =>
-        app.UseStatusCodePages(async ctx => await For(ctx.HttpContext, ctx.HttpContext.Response.StatusCode).ExecuteAsync(ctx.HttpContext));
+    /// <summary>
+    /// Empty-bodied error statuses (such as routing's 404 and 405) get the family's body. Host filtering
+    /// (<c>AllowedHosts</c>) runs before the application's pipeline, as a startup filter of the web host; so that its
+    /// 400 gets the family's body too instead of an HTML page, the status pages are a startup filter that runs first.
+    /// </summary>
+    public static IServiceCollection AddFamilyStatusPages(this IServiceCollection services)
+    {
+        services.Configure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(o => o.IncludeFailureMessage = false);
+        services.Insert(0, ServiceDescriptor.Transient<IStartupFilter, FamilyStatusPages>());
+        return services;
+    }
+
+    private sealed class FamilyStatusPages : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseStatusCodePages(async ctx => await For(ctx.HttpContext, ctx.HttpContext.Response.StatusCode).ExecuteAsync(ctx.HttpContext));
+            next(app);
+        };
+    }
 }

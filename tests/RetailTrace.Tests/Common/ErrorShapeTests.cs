@@ -47,6 +47,30 @@ public abstract class ErrorShapeTests(AppFixture app)
     }
 
     [Theory]
+    [InlineData("/api/v1.2/caseids/import/", """{"detail":"Bad request."}""")]
+    [InlineData("/api/v1/partner/store/batches", """{"field":"request","message":"Bad request.","errorType":"com.fourtwenty.core.exceptions.BlazeInvalidArgException","references":null}""")]
+    [InlineData("/o/token/", """{"error":"invalid_request"}""")]
+    public async Task A_host_that_is_not_allowed_is_refused_with_the_familys_body(string url, string expected)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Host = "evil.example";
+        using var response = await app.Client().SendAsync(request, Ct);
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal(expected, await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_host_that_is_not_allowed_is_refused_on_the_admin_api_with_a_problem()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/v1/brands");
+        request.Headers.Host = "evil.example";
+        using var response = await app.AdminClient().SendAsync(request, Ct);
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.Equal((400, "application/problem+json"), ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType));
+        Assert.Equal((400, "Bad Request"), ((int)body["status"]!, (string?)body["title"]));
+    }
+
+    [Theory]
     [InlineData("/api/v1.2/transactions/complete/", """{"detail":"Request body is too large."}""")]
     [InlineData("/api/v1/partner/store/batches/transferInventory", """{"field":"request","message":"Request body is too large.","errorType":"com.fourtwenty.core.exceptions.BlazeInvalidArgException","references":null}""")]
     public async Task Bodies_over_10_MiB_are_refused_with_413_unread(string url, string expected)

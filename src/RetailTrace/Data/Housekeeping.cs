@@ -5,14 +5,21 @@ namespace RetailTrace.Data;
 
 /// <summary>
 /// Deletes what is kept only for a while: idempotency records 24 hours after their first request (a retry after that
-/// runs again, as with Stripe's keys) and access tokens once they have expired (a revoked token is refused at once and
-/// deleted when it would have expired, at most 36000 s later). Runs every <c>Housekeeping:PollMinutes</c> (default 60;
+/// runs again, as with Stripe's keys), access tokens once they have expired (a revoked token is refused at once and
+/// deleted when it would have expired, at most 36000 s later), and webhook messages that are no longer pending, with
+/// their attempts, <c>Webhooks:Retention</c> after their last attempt (a message of every sale would otherwise grow the
+/// database for ever). Runs every <c>Housekeeping:PollMinutes</c> (default 60;
 /// 0 turns the loop off) in each server process; the deletes are idempotent, so several processes on one database agree.
 /// </summary>
-public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, IConfiguration config, ILogger<Housekeeping> log, DatabaseOutage outage)
+public sealed class Housekeeping(
+    IServiceScopeFactory scopes, TimeProvider time, IConfiguration config, Webhooks.WebhookSettings webhooks, ILogger<Housekeeping> log, DatabaseOutage outage)
     : BackgroundService
 {
     public static readonly TimeSpan IdempotencyKeyLifetime = TimeSpan.FromHours(24);
+
+    /// <summary>Messages deleted per transaction, so that a backlog (the first pass after an upgrade) never holds
+    /// SQLite's writer, or PostgreSQL's locks, for long.</summary>
+    private const int MessagesPerDelete = 1000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -28,8 +35,8 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>One pass; returns how many idempotency records and access tokens it deleted.</summary>
-    public async Task<(int IdempotencyRecords, int AccessTokens)> PurgeAsync(CancellationToken ct = default)
+    /// <summary>One pass; returns how many idempotency records, access tokens and webhook messages it deleted.</summary>
+    public async Task<(int IdempotencyRecords, int AccessTokens, int WebhookMessages)> PurgeAsync(CancellationToken ct = default)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDb>();
@@ -37,7 +44,20 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         var keysBefore = now - IdempotencyKeyLifetime;
         var records = await db.WriteAsync(() => db.IdempotencyRecords.Where(r => r.CreatedAt < keysBefore).ExecuteDeleteAsync(ct), ct);
         var tokens = await db.WriteAsync(() => db.AccessTokens.Where(t => t.ExpiresAt <= now).ExecuteDeleteAsync(ct), ct);
-        return (records, tokens);
+        var messages = 0;
+        if (webhooks.Retention > TimeSpan.Zero)
+        {
+            var lastAttemptBefore = now - webhooks.Retention;
+            var ended = db.WebhookMessages.Where(m => m.Status != WebhookMessageStatuses.Pending && m.LastAttemptAt < lastAttemptBefore);
+            int deleted;
+            do
+            {
+                deleted = await db.WriteAsync(() => ended.OrderBy(m => m.Id).Take(MessagesPerDelete).ExecuteDeleteAsync(ct), ct);
+                messages += deleted;
+            }
+            while (deleted == MessagesPerDelete);
+        }
+        return (records, tokens, messages);
     }
 }
 

@@ -147,6 +147,8 @@ public static class WebhooksModel
             e.HasIndex(x => x.MessageId).IsUnique();
             // An endpoint's queue in order: its head (oldest pending message) and its history pages.
             e.HasIndex(x => new { x.EndpointId, x.Status, x.Id });
+            // Housekeeping's read of the messages past their retention.
+            e.HasIndex(x => new { x.Status, x.LastAttemptAt });
             e.HasOne<WebhookEndpoint>().WithMany().HasForeignKey(x => x.EndpointId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<WebhookAttempt>(e =>

@@ -16,11 +16,13 @@ namespace RetailTrace.Webhooks;
 /// <item><c>Webhooks:SecretOverlap</c> (default <c>1d</c>): after a rotation the old secret signs beside the new one this long.</item>
 /// <item><c>Webhooks:AllowPrivateTargets</c> (default false): true allows http and loopback, private and link-local addresses (development, tests).</item>
 /// <item><c>Webhooks:Concurrency</c> (default 4): endpoints delivered to at once by one process.</item>
+/// <item><c>Webhooks:Retention</c> (default <c>30d</c>; <c>0</c> keeps them for ever): how long a delivered or failed message,
+/// with its attempts, is kept after its last attempt (<see cref="Data.Housekeeping"/> deletes it).</item>
 /// </list>
 /// </summary>
 public sealed record WebhookSettings(
     TimeSpan PollInterval, IReadOnlyList<TimeSpan> RetrySchedule, TimeSpan Timeout, TimeSpan Lease, TimeSpan DisableAfter,
-    TimeSpan SecretOverlap, bool AllowPrivateTargets, int Concurrency)
+    TimeSpan SecretOverlap, bool AllowPrivateTargets, int Concurrency, TimeSpan Retention)
 {
     public const string DefaultRetrySchedule = "0,5s,5m,30m,2h,5h,10h,10h";
 
@@ -42,7 +44,8 @@ public sealed record WebhookSettings(
             TimeSpan.FromSeconds(poll), schedule, TimeSpan.FromSeconds(timeout), TimeSpan.FromSeconds(lease),
             Duration(config["Webhooks:DisableAfter"] ?? "1d", "Webhooks:DisableAfter"),
             Duration(config["Webhooks:SecretOverlap"] ?? "1d", "Webhooks:SecretOverlap"),
-            config.GetValue("Webhooks:AllowPrivateTargets", false), concurrency);
+            config.GetValue("Webhooks:AllowPrivateTargets", false), concurrency,
+            Duration(config["Webhooks:Retention"] ?? "30d", "Webhooks:Retention"));
     }
 
     /// <summary>The wait before the next attempt once <paramref name="attemptsMade"/> attempts failed, with jitter;

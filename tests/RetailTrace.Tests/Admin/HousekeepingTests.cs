@@ -5,10 +5,13 @@ using Microsoft.Extensions.DependencyInjection;
 using RetailTrace.Common;
 using RetailTrace.Data;
 using RetailTrace.Tests.Infrastructure;
+using RetailTrace.Tests.Webhooks;
+using RetailTrace.Webhooks;
 
 namespace RetailTrace.Tests.Admin;
 
-/// <summary>Idempotency records go 24 h after their first request; access tokens once expired (36000 s).</summary>
+/// <summary>Idempotency records go 24 h after their first request; access tokens once expired (36000 s); webhook
+/// messages that are no longer pending, <c>Webhooks:Retention</c> after their last attempt.</summary>
 public abstract class HousekeepingTests(AppFixture app)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -57,6 +60,40 @@ public abstract class HousekeepingTests(AppFixture app)
         // The key is free again: the same request runs anew.
         Assert.Equal((201, false), await CreateBrand());
         Assert.Equal(2, await app.WithDbAsync(db => db.Brands.CountAsync(b => b.Name == name, Ct)));
+    }
+
+    [Fact]
+    public async Task Webhook_messages_that_ended_are_deleted_with_their_attempts_after_the_retention_and_pending_ones_are_kept()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = new WebhookHost(app, null, ("Webhooks:Retention", "30d"));
+        var world = await app.ImportedCaseAsync(units: 2);
+        var units = world.Case.AllLucidIds.ToArray();
+        var delivered = await world.Dispensary.Client.RegisterAsync("/api/v1.2/webhook-endpoints/", receiver.Url("/ok"), [WebhookEventTypes.LucidIdSold]);
+        var down = await world.Dispensary.Client.RegisterAsync("/api/v1.2/webhook-endpoints/", receiver.Url("/down"), [WebhookEventTypes.LucidIdSold]);
+        receiver.Answer("/down", 503);
+        await world.Dispensary.SellAsync("KEPT-1", units[0]);
+        Assert.Equal(2, await host.DeliverAsync()); // one delivered; one pending, its retry due in 5 s and never made here
+        var messageId = receiver.At("/ok").Single().Id;
+        var pendingId = receiver.At("/down").Single().Id;
+        var housekeeping = host.Services.GetRequiredService<Housekeeping>();
+        async Task<(int, int)> Shown() => (
+            (await app.AdminClient().GetJsonAsync($"/admin/v1/webhook-endpoints/{delivered.Id}/messages/{messageId}")).Status,
+            (await app.AdminClient().GetJsonAsync($"/admin/v1/webhook-endpoints/{down.Id}/messages/{pendingId}")).Status);
+        Task<int> Attempts() => app.WithDbAsync(db => db.WebhookAttempts.CountAsync(a => db.WebhookMessages.Any(m => m.Id == a.MessageId && m.MessageId == messageId), Ct));
+        Assert.Equal(1, await Attempts());
+
+        host.Time.Advance(TimeSpan.FromDays(30) - TimeSpan.FromSeconds(1));
+        await housekeeping.PurgeAsync(Ct);
+        Assert.Equal((200, 200), await Shown());
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, (await housekeeping.PurgeAsync(Ct)).WebhookMessages);
+        Assert.Equal((404, 200), await Shown());
+        Assert.Equal(0, await app.WithDbAsync(db => db.WebhookAttempts.CountAsync(a => !db.WebhookMessages.Any(m => m.Id == a.MessageId), Ct)));
+        // The pending message is still delivered once its receiver answers.
+        receiver.Answer("/down", 200);
+        Assert.Equal(1, await host.DeliverAsync());
+        Assert.Equal(2, receiver.At("/down").Count);
     }
 }
 

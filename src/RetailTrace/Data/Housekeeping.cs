@@ -48,7 +48,8 @@ public sealed class Housekeeping(
         if (webhooks.Retention > TimeSpan.Zero)
         {
             var lastAttemptBefore = now - webhooks.Retention;
-            var ended = db.WebhookMessages.Where(m => m.Status != WebhookMessageStatuses.Pending && m.LastAttemptAt < lastAttemptBefore);
+            var ended = db.WebhookMessages.Where(m => (m.Status == WebhookMessageStatuses.Delivered || m.Status == WebhookMessageStatuses.Failed)
+                && m.LastAttemptAt < lastAttemptBefore);
             int deleted;
             do
             {

@@ -1,4 +1,4 @@
--- Sales and imports write as few pages as they can (bench/RESULTS.md, "Group commit and the pages a sale writes").
+-- Sales and imports write as few pages as they can (bench/journal/2026-11-sessions-1-to-11.md).
 -- retail_transaction_items repeated what the sold/voided/returned item_events already say (unit,
 -- order, dispensary) and nothing read it; the sale index keeps only sold units, so a sale appends to
 -- it instead of deleting five NULL entries from random pages. Units of an inventory package are found

@@ -1,6 +1,7 @@
 -- An import records the history of the units of a case part it moved in one row (case_id,
 -- packaged_product_id, item_ids as a JSON array) instead of one row per unit (the PostgreSQL migration
 -- says why). SQLite cannot drop a NOT NULL in place, so the table is rebuilt with the same ids.
+-- Superseded by 0015_item_event_stream: one model on both providers, whose history is one event stream.
 CREATE TABLE "item_events_0011" (
     "id" INTEGER NOT NULL CONSTRAINT "pk_item_events" PRIMARY KEY AUTOINCREMENT,
     "item_id" TEXT NULL,

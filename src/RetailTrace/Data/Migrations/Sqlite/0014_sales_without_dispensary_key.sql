@@ -1,6 +1,7 @@
 -- A sale's row names its dispensary without a foreign key (the PostgreSQL migration says why; one
 -- model serves both providers). SQLite cannot drop a constraint in place, so the table is rebuilt with
 -- the same ids; AUTOINCREMENT goes on from the highest.
+-- Superseded by 0015_item_event_stream: one model on both providers, whose history is one event stream.
 CREATE TABLE "retail_transactions_0014" (
     "id" INTEGER NOT NULL CONSTRAINT "pk_retail_transactions" PRIMARY KEY AUTOINCREMENT,
     "dispensary_id" TEXT NOT NULL,

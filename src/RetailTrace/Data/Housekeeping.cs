@@ -28,7 +28,13 @@ public sealed class Housekeeping(
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(minutes), time);
         do
         {
-            try { await PurgeAsync(stoppingToken); }
+            try
+            {
+                var (records, tokens, messages) = await PurgeAsync(stoppingToken);
+                if (records + tokens + messages > 0)
+                    log.LogInformation("Housekeeping deleted {IdempotencyRecords} idempotency records, {AccessTokens} access tokens and {WebhookMessages} webhook messages.",
+                        records, tokens, messages);
+            }
             catch (Exception ex) when (Database.IsUnavailable(ex)) { outage.Report(ex); }
             catch (Exception ex) when (ex is not OperationCanceledException) { log.LogError(ex, "Housekeeping failed; retrying on the next pass."); }
         }

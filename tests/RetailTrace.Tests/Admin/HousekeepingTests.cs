@@ -1,7 +1,10 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using RetailTrace.Common;
 using RetailTrace.Data;
 using RetailTrace.Tests.Infrastructure;
@@ -94,6 +97,27 @@ public abstract class HousekeepingTests(AppFixture app)
         receiver.Answer("/down", 200);
         Assert.Equal(1, await host.DeliverAsync());
         Assert.Equal(2, receiver.At("/down").Count);
+    }
+
+    [Fact]
+    public async Task Each_pass_of_the_loop_logs_what_it_deleted()
+    {
+        await app.NewDispensaryAsync(); // a client with a token, which expires in 10 hours
+        var time = new ManualTime(DateTimeOffset.UtcNow + TimeSpan.FromHours(11));
+        var expired = await app.WithDbAsync(db => db.AccessTokens.CountAsync(t => t.ExpiresAt <= time.GetUtcNow().UtcDateTime, Ct));
+        Assert.True(expired >= 1);
+        var logs = new FakeLoggerProvider();
+        await using var host = app.Derive(b =>
+        {
+            b.UseSetting("Housekeeping:PollMinutes", "60");
+            b.ConfigureLogging(l => l.AddProvider(logs));
+            b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(time));
+        });
+        _ = host.Server; // the loop's first pass runs as the host starts
+
+        await WebhookKit.EventuallyAsync(() => logs.Collector.GetSnapshot().Any(r => r.Category == typeof(Housekeeping).FullName), 20, "the housekeeping pass");
+        var line = Assert.Single(logs.Collector.GetSnapshot(), r => r.Category == typeof(Housekeeping).FullName);
+        Assert.Equal((LogLevel.Information, $"Housekeeping deleted 0 idempotency records, {expired} access tokens and 0 webhook messages."), (line.Level, line.Message));
     }
 }
 

@@ -183,6 +183,20 @@ public abstract class ConsoleAccessTests(AppFixture app)
         Assert.Equal(clients, await app.WithDbAsync(db => db.OAuthClients.CountAsync(Ct)));
         Assert.Equal(200, (await console.GetAsync("/console/")).Status); // the layout's sign-out form was refused too
     }
+
+    [Theory]
+    [InlineData("/console/audit", "/console/audit")]
+    [InlineData("https://evil.example/console/", "/console/")]
+    [InlineData("//evil.example/console/", "/console/")]
+    [InlineData("/console//evil.example/", "/console/")]
+    [InlineData("/console/\\evil.example/", "/console/")]
+    public async Task Signing_in_returns_to_a_console_path_only(string returnUrl, string target)
+    {
+        var client = new ConsoleClient(app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
+        var signedIn = await client.PostAsync("/console/sign-in?returnUrl=" + Uri.EscapeDataString(returnUrl), "sign-in",
+            ("operator", "Returning"), ("token", AppFixture.AdminToken));
+        Assert.Equal((302, "http://localhost" + target), (signedIn.Status, signedIn.Location));
+    }
 }
 
 public sealed class ConsoleAccessTestsOnSqlite(ConsoleSqliteApp app) : ConsoleAccessTests(app), IClassFixture<ConsoleSqliteApp>;

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
 using RetailTrace.Tests.Infrastructure;
+using RetailTrace.Tests.Store;
 
 namespace RetailTrace.Tests.OperatorConsole;
 
@@ -124,6 +125,11 @@ public abstract class ConsolePagesTests(AppFixture app)
         Assert.Contains($"{Local(events[1].At)} imported into package {ConsoleWorld.PackageUid} at {DispensaryName(page.Html)}", text);
         Assert.Contains($"{Local(events[2].At)} sold in order {ConsoleWorld.OrderId} at {DispensaryName(page.Html)}", text);
         Assert.Contains("State sold Where", text);
+        Assert.Contains($"sold from package {ConsoleWorld.PackageUid}", text);
+        var unsold = ConsoleClient.TextOf((await console.GetAsync($"/console/lucidids/{world.Case.Parts[0].LucidIds[1]}")).Html);
+        Assert.Contains("State in_inventory Where", unsold);
+        Assert.Contains($"in package {ConsoleWorld.PackageUid}", unsold);
+        Assert.DoesNotContain("sold from package", unsold);
 
         var casePage = ConsoleClient.TextOf((await console.GetAsync($"/console/cases/{world.Case.CaseUuid}")).Html);
         Assert.Contains($"into {ConsoleWorld.PackageUid} at", casePage);
@@ -134,19 +140,22 @@ public abstract class ConsolePagesTests(AppFixture app)
     [Fact]
     public async Task The_dashboard_counts_what_the_database_holds()
     {
-        await ConsoleWorld.CreateAsync(app);
+        var world = await ConsoleWorld.CreateAsync(app);
+        await app.NewStoreAsync(world.Store.CompanyId); // a company's second shop: there are more shops than companies
         var console = await ConsoleClient.SignInAsync(app);
         var html = (await console.GetAsync("/console/")).Html;
         var expected = await app.WithDbAsync(async db => new Dictionary<string, int>
         {
             ["brands"] = await db.Brands.CountAsync(Ct),
             ["dispensaries"] = await db.Dispensaries.CountAsync(Ct),
+            ["companies"] = await db.Companies.CountAsync(Ct),
+            ["shops"] = await db.Shops.CountAsync(Ct),
             ["state-sold"] = await db.LucidItems.CountAsync(i => i.State == ItemStates.Sold, Ct),
             ["state-in_inventory"] = await db.LucidItems.CountAsync(i => i.State == ItemStates.InInventory, Ct),
             ["transfers-pending"] = await db.InventoryTransfers.CountAsync(t => t.Status == TransferStatus.Pending, Ct),
             ["sales-today"] = await db.ItemEvents.CountAsync(e => e.Type == ItemEventTypes.Sold && e.At >= DateTime.UtcNow.Date, Ct),
         });
-        Assert.True(expected["state-sold"] > 0 && expected["transfers-pending"] > 0);
+        Assert.True(expected["state-sold"] > 0 && expected["transfers-pending"] > 0 && expected["shops"] > expected["companies"]);
         foreach (var (key, count) in expected) Assert.Contains($"data-count=\"{key}\">{count}<", html);
     }
 
@@ -155,8 +164,14 @@ public abstract class ConsolePagesTests(AppFixture app)
     {
         var dispensary = await app.NewDispensaryAsync();
         var admin = app.AdminClient();
-        for (var i = 1; i < 51; i++) await Tenants.Created(admin, "/admin/v1/oauth-clients", new { name = $"Till {i}", dispensary_uuid = dispensary.Uuid });
+        for (var i = 1; i < 50; i++) await Tenants.Created(admin, "/admin/v1/oauth-clients", new { name = $"Till {i}", dispensary_uuid = dispensary.Uuid });
         var console = await ConsoleClient.SignInAsync(app);
+        // Exactly fifty (its POS client and 49 tills) fill one page, with no link to an empty next one.
+        var full = await console.GetAsync($"/console/dispensaries/{dispensary.Uuid}");
+        Assert.Equal(200, full.Status);
+        Assert.Equal(50, full.Html.Split("<tr data-client=").Length - 1);
+        Assert.DoesNotContain("rel=\"next\"", full.Html);
+        await Tenants.Created(admin, "/admin/v1/oauth-clients", new { name = "Till 50", dispensary_uuid = dispensary.Uuid });
         var first = (await console.GetAsync($"/console/dispensaries/{dispensary.Uuid}")).Html;
         Assert.Equal(50, first.Split("<tr data-client=").Length - 1);
         Assert.Contains($"<a rel=\"next\" href=\"http://localhost/console/dispensaries/{dispensary.Uuid}?clients_page=2\">", first);
@@ -176,6 +191,90 @@ public abstract class ConsolePagesTests(AppFixture app)
         Assert.True(from >= 0, $"'{start}' not found");
         from += start.Length;
         return text[from..text.IndexOf(end, from, StringComparison.Ordinal)].Trim();
+    }
+
+    [Fact]
+    public async Task A_rooms_page_lists_only_that_rooms_quantities_with_what_is_reserved_and_sellable()
+    {
+        var world = await ConsoleWorld.CreateAsync(app);
+        var batch = await app.WithDbAsync(db => db.BatchQuantities.Where(q => q.InventoryId == world.Store.FrontRoomId).Select(q => q.BatchId).SingleAsync(Ct));
+        await app.SetQuantityAsync(world.Store.ShopId, batch, world.Store.VaultId, 4);
+        var console = await ConsoleClient.SignInAsync(app);
+        async Task<string> RowAsync(string room)
+        {
+            var page = await console.GetAsync($"/console/inventories/{room}");
+            Assert.Equal(200, page.Status);
+            var row = Assert.Single(page.Html.Split("<tr data-batch=\"").Skip(1));
+            Assert.StartsWith($"{batch}\">", row);
+            return row;
+        }
+        // 10 in the front room, 2.5 of them reserved by the world's pending transfer, so 7.5 left to sell; 4 in the vault, none reserved.
+        Assert.Contains("<td class=\"num\">10</td><td class=\"num\">2.5</td><td class=\"num\">7.5</td>", await RowAsync(world.Store.FrontRoomId));
+        Assert.Contains("<td class=\"num\">4</td><td class=\"num\">0</td><td class=\"num\">4</td>", await RowAsync(world.Store.VaultId));
+    }
+
+    [Fact]
+    public async Task A_companys_transfers_are_filtered_by_status_newest_first_and_a_transfer_lists_its_logs_in_order()
+    {
+        var store = await app.NewStoreAsync();
+        var (p1, b1) = await app.StockAsync(store, 10);
+        var (p2, b2) = await app.StockAsync(store, 10);
+        const string transfers = "/api/v1/partner/store/batches/transferInventory";
+        async Task<string> TransferAsync(params object[] logs)
+        {
+            var (status, body, raw) = await store.Client.PostJsonAsync(transfers,
+                new { fromInventoryId = store.FrontRoomId, toInventoryId = store.VaultId, currentEmployeeId = store.EmployeeId, transferLogs = logs });
+            Assert.True(status == 200, raw);
+            return (string)body!["id"]!;
+        }
+        var declined = await TransferAsync(new { productId = p1, fromBatchId = b1, transferAmount = 1 });
+        Assert.Equal(200, (await store.Client.PostJsonAsync($"{transfers}/{declined}/decline", new { currentEmployeeId = store.EmployeeId })).Status);
+        var pending = await TransferAsync(new { productId = p2, fromBatchId = b2, transferAmount = 2 }, new { productId = p1, fromBatchId = b1, transferAmount = 3 });
+
+        var console = await ConsoleClient.SignInAsync(app);
+        async Task<string[]> RowsAsync(string query)
+        {
+            var page = await console.GetAsync($"/console/companies/{store.CompanyId}{query}");
+            Assert.Equal(200, page.Status);
+            return page.Html.Split("<tr data-transfer=\"").Skip(1).Select(r => r[..r.IndexOf('"')]).ToArray();
+        }
+        Assert.Equal([pending, declined], await RowsAsync(""));
+        Assert.Equal([pending, declined], await RowsAsync("?status=ALL"));
+        Assert.Equal([pending], await RowsAsync("?status=PENDING"));
+        Assert.Equal([declined], await RowsAsync("?status=DECLINED"));
+        Assert.Empty(await RowsAsync("?status=ACCEPTED"));
+
+        // The logs in the order they were sent, numbered from 1.
+        var html = (await console.GetAsync($"/console/transfers/{pending}")).Html;
+        var first = html.IndexOf($"<td>1</td><td><code>{p2}</code></td><td><code>{b2}</code></td>", StringComparison.Ordinal);
+        var second = html.IndexOf($"<td>2</td><td><code>{p1}</code></td><td><code>{b1}</code></td>", StringComparison.Ordinal);
+        Assert.True(first >= 0 && second > first, $"log rows at {first} and {second}");
+    }
+
+    [Fact]
+    public async Task A_tenants_page_lists_only_its_own_clients_keys_exports_and_webhook_messages()
+    {
+        var world = await ConsoleWorld.CreateAsync(app);
+        var other = await ConsoleWorld.CreateAsync(app);
+        var brands = new[] { await app.NewBrandAsync(), await app.NewBrandAsync() };
+        var console = await ConsoleClient.SignInAsync(app);
+        async Task<string[]> RowsAsync(string url, string attribute)
+        {
+            var page = await console.GetAsync(url);
+            Assert.Equal(200, page.Status);
+            return page.Html.Split($"<tr {attribute}=\"").Skip(1).Select(r => r[..r.IndexOf('"')]).ToArray();
+        }
+        foreach (var w in new[] { world, other })
+        {
+            Assert.Equal([w.WebhookMessageId], await RowsAsync($"/console/webhooks/{w.WebhookEndpointId}", "data-message"));
+            Assert.Equal([w.ExportRunId], await RowsAsync($"/console/dispensaries/{w.Dispensary.Uuid}", "data-run"));
+            // The message's one attempt failed (nothing listens there): it is pending, not delivered.
+            Assert.Equal([w.WebhookMessageId], await RowsAsync($"/console/webhooks/{w.WebhookEndpointId}?status=pending", "data-message"));
+            Assert.Empty(await RowsAsync($"/console/webhooks/{w.WebhookEndpointId}?status=delivered", "data-message"));
+            var key = await app.WithDbAsync(db => db.DeveloperKeys.Where(k => k.ShopId == w.Store.ShopId).Select(k => k.Id).SingleAsync(Ct));
+            Assert.Equal([key], await RowsAsync($"/console/shops/{w.Store.ShopId}", "data-key"));
+        }
+        foreach (var brand in brands) Assert.Equal([brand.ClientId], await RowsAsync($"/console/brands/{brand.BrandUuid}", "data-client"));
     }
 }
 

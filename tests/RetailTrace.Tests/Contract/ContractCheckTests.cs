@@ -59,6 +59,11 @@ public sealed class ContractCheckTests(SqliteApp app) : IClassFixture<SqliteApp>
         var (_, store, _) = await http.GetJsonAsync("/openapi/store.json");
         Assert.NotNull(store!["components"]!["schemas"]!["TransferView"]!["properties"]!["fromInventoryId"]);
         Assert.Equal("/o/token/", (string)(await http.GetJsonAsync("/openapi/brand.json")).Body!["components"]!["securitySchemes"]!["brandOAuth2"]!["flows"]!["clientCredentials"]!["tokenUrl"]!);
-        Assert.Equal(200, (await http.GetJsonAsync("/openapi/v1.json")).Status);
+        // The combined document takes every family's credential, and its store operations ask for the store's keys.
+        var (combinedStatus, combined, _) = await http.GetJsonAsync("/openapi/v1.json");
+        Assert.Equal(200, combinedStatus);
+        Assert.Equal(["adminToken", "bearerToken", "developerKey", "oauth2", "partnerKey"],
+            combined!["components"]!["securitySchemes"]!.AsObject().Select(s => s.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("""[{"partnerKey":[],"developerKey":[]}]""", combined["paths"]!["/api/v1/partner/store/batches/"]!["get"]!["security"].Json());
     }
 }

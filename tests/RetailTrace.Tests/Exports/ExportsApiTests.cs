@@ -267,6 +267,27 @@ public abstract class ExportsApiTests(AppFixture app)
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
     }
+
+    [Fact]
+    public async Task Without_a_date_the_newest_of_several_finished_exports_is_served()
+    {
+        await using var host = new ExportHost(app, new ManualTime(Noon), ExportArrange.NewExportDir());
+        var d = await app.NewDispensaryAsync(exportEnabled: true);
+        await app.AddPackageUidAsync(d.Uuid, "PKG-DAY-1");
+        await host.Admin().PostJsonAsync($"/admin/v1/dispensaries/{d.Uuid}/package-uid-exports");
+        await host.Scheduler.DrainAsync();
+        host.Time.Advance(TimeSpan.FromDays(1));
+        await app.AddPackageUidAsync(d.Uuid, "PKG-DAY-2");
+        await host.Admin().PostJsonAsync($"/admin/v1/dispensaries/{d.Uuid}/package-uid-exports");
+        await host.Scheduler.DrainAsync();
+
+        var client = host.Client(d.Client);
+        var (status, latest, raw) = await client.GetJsonAsync(Url);
+        Assert.True(status == 200, raw);
+        Assert.Equal("""{"PKG-DAY-1":{},"PKG-DAY-2":{}}""", await DownloadAsync(host, (string)latest!["export_url"]!));
+        var (_, older, _) = await client.GetJsonAsync(Url + "?export_date=2025-01-15");
+        Assert.Equal("""{"PKG-DAY-1":{}}""", await DownloadAsync(host, (string)older!["export_url"]!));
+    }
 }
 
 public sealed class ExportsApiTestsOnSqlite(SqliteApp app) : ExportsApiTests(app), IClassFixture<SqliteApp>;

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using RetailTrace.Tests.BrandApi;
 using RetailTrace.Tests.Infrastructure;
 using static RetailTrace.Tests.Store.StoreArrange;
 
@@ -338,6 +340,43 @@ public abstract class ProductBatchesTests(AppFixture app)
             Assert.Equal(400, tooLong);
             Assert.Equal($$"""{"{{field}}":["At most 255 characters."]}""", tooLongBody!["errors"].Json());
         }
+    }
+
+    [Fact]
+    public async Task Batch_quantity_info_lists_the_latest_change_first_and_hides_a_deleted_batch()
+    {
+        var store = await app.NewStoreAsync();
+        var product = await app.ProductAsync(store.ShopId);
+        var older = (string)(await app.BatchAsync(store.ShopId, product))["id"]!;
+        var newer = (string)(await app.BatchAsync(store.ShopId, product))["id"]!;
+        var time = new ManualTime(BrandCatalog.Instant);
+        await using var host = app.OnClock(time);
+        var admin = host.AdminClientOf();
+        async Task SetAsync(string batch, string room, decimal quantity)
+        {
+            var (status, _, raw) = await admin.SendAsync(HttpMethod.Put, "/admin/v1/store/batch-quantities",
+                new { shop_id = store.ShopId, batch_id = batch, inventory_id = room, quantity });
+            Assert.True(status == 200, raw);
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+        // The newer batch's row changes first and the older batch's last: the order follows the change, not the batch.
+        await SetAsync(newer, store.FrontRoomId, 1);
+        await SetAsync(older, store.VaultId, 2);
+        await SetAsync(older, store.FrontRoomId, 3);
+        var at = BrandCatalog.Instant.ToUnixTimeMilliseconds();
+        async Task<List<(string, string, long)>> RowsAsync()
+        {
+            var (status, body, raw) = await store.Client.GetJsonAsync($"{Base}/{product}/batchQuantityInfo");
+            Assert.True(status == 200, raw);
+            return body!.AsArray().Select(r => ((string)r!["batchId"]!, (string)r["inventoryId"]!, (long)r["modified"]!)).ToList();
+        }
+        Assert.Equal([(older, store.FrontRoomId, at + 2000), (older, store.VaultId, at + 1000), (newer, store.FrontRoomId, at)], await RowsAsync());
+
+        // A deleted batch's quantities are hidden with it, in both views.
+        await app.WithDbAsync(db => db.ProductBatches.Where(b => b.Id == older).ExecuteUpdateAsync(s => s.SetProperty(b => b.Deleted, true), TestContext.Current.CancellationToken));
+        Assert.Equal([(newer, store.FrontRoomId, at)], await RowsAsync());
+        var (_, room, _) = await store.Client.GetJsonAsync($"{Base}/quantities?inventoryId={store.FrontRoomId}");
+        Assert.Equal((1L, newer), ((long)room!["total"]!, (string)room["values"]![0]!["batchId"]!));
     }
 }
 

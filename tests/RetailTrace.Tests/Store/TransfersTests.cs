@@ -432,6 +432,37 @@ public abstract class TransfersTests(AppFixture app)
         Assert.Equal("The quantity is below what pending transfers reserve in this room.", (string)body!["detail"]!);
         Assert.Equal("10", (await QuantityAsync(s, product, s.FrontRoomId))["quantity"].Json());
     }
+
+    [Fact]
+    public async Task Stock_sent_back_to_its_shop_returns_to_the_original_batch()
+    {
+        var s = await app.NewStoreAsync();
+        var dest = await app.NewStoreAsync(s.CompanyId);
+        var (product, batch) = await app.StockAsync(s, 10);
+        async Task<string> MoveAsync(StoreTenant from, StoreTenant to, string fromBatch, decimal amount)
+        {
+            var t = await CreateAsync(from, new
+            {
+                fromInventoryId = from.FrontRoomId, toInventoryId = to.FrontRoomId, toShopId = to.ShopId, currentEmployeeId = from.EmployeeId,
+                transferLogs = new[] { new { productId = product, fromBatchId = fromBatch, transferAmount = amount } },
+            });
+            var (status, _, raw) = await to.Client.PostJsonAsync($"{Transfers}/{t["id"]}/accept", new { currentEmployeeId = to.EmployeeId });
+            Assert.True(status == 200, raw);
+            await app.ProcessTransfersAsync();
+            var (_, done, _) = await from.Client.GetJsonAsync($"{Transfers}/{t["id"]}");
+            return (string)done!["transferLogs"]![0]!["toBatchId"]!;
+        }
+        var copy = await MoveAsync(s, dest, batch, 4);
+        Assert.NotEqual(batch, copy);
+        // Back from the copy: into the batch it was copied from, not into a copy of the copy.
+        Assert.Equal(batch, await MoveAsync(dest, s, copy, 1));
+        var (_, batches, _) = await s.Client.GetJsonAsync($"{Base}?productId={product}");
+        Assert.Equal([(batch, "7")], batches!["values"]!.AsArray().Select(b => ((string)b!["id"]!, b["quantity"].Json())));
+        Assert.Equal("7", (await QuantityAsync(s, product, s.FrontRoomId))["quantity"].Json());
+        // And on again from the original: the destination's one copy takes it.
+        Assert.Equal(copy, await MoveAsync(s, dest, batch, 2));
+        Assert.Equal("5", (await QuantityAsync(dest, product, dest.FrontRoomId))["quantity"].Json());
+    }
 }
 
 public sealed class TransfersTestsOnSqlite(SqliteApp app) : TransfersTests(app), IClassFixture<SqliteApp>;

@@ -64,6 +64,7 @@ public abstract class WebhookEndpointsApiTests(AppFixture app)
         await Refused(new { }, """{"url":["This field is required."],"events":["This field is required."]}""");
         await Refused(new { url = "not a url", events = new[] { "lucidid.sold" } }, """{"url":["Enter a valid URL."]}""");
         await Refused(new { url = "ftp://hooks.example.com/", events = new string[0] }, """{"url":["Enter a valid URL."],"events":["This list may not be empty."]}""");
+        await Refused(new { url = "https://hooks.example.com/x#part", events = new[] { "lucidid.sold" } }, """{"url":["Enter a valid URL."]}""");
         await Refused(new { url = Hook, events = "lucidid.sold" }, """{"events":["Expected a list of items but got type \"str\"."]}""");
         await Refused(new { url = Hook, events = new[] { "transfer.created" } }, """{"events":["\"transfer.created\" is not a valid choice."]}""");
         await Refused(new { url = Hook, events = new[] { "lucidid.sold" }, enabled = "maybe" }, """{"enabled":["Must be a valid boolean."]}""");

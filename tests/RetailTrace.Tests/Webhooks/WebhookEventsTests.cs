@@ -249,6 +249,10 @@ public abstract class WebhookTargetTests(AppFixture app)
     [InlineData("192.168.1.1", false)]
     [InlineData("169.254.169.254", false)]
     [InlineData("100.100.100.200", false)]
+    [InlineData("100.63.255.255", true)]
+    [InlineData("100.64.0.1", false)]
+    [InlineData("100.127.255.254", false)]
+    [InlineData("100.128.0.1", true)]
     [InlineData("0.0.0.0", false)]
     [InlineData("224.0.0.1", false)]
     [InlineData("::1", false)]
@@ -260,6 +264,29 @@ public abstract class WebhookTargetTests(AppFixture app)
     [InlineData("64:ff9b::a9fe:a9fe", false)]
     public void Public_addresses_are_told_from_inward_ones(string address, bool isPublic) =>
         Assert.Equal(isPublic, WebhookTargets.IsPublic(IPAddress.Parse(address)));
+
+    [Fact]
+    public async Task Any_2xx_answer_acknowledges_a_delivery_and_a_300_does_not()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Answer("/accepted", 202, "queued");
+        receiver.Answer("/empty", 204);
+        receiver.Answer("/choices", 300, "pick one");
+        var accepted = await SaleToAsync(receiver.Url("/accepted"));
+        var empty = await SaleToAsync(receiver.Url("/empty"));
+        var choices = await SaleToAsync(receiver.Url("/choices"));
+        await app.DeliverAsync();
+        async Task<(int, bool, string?, string)> OutcomeAsync(Registered endpoint)
+        {
+            var messageId = await MessageIdAsync(endpoint.Id);
+            var attempt = await AttemptAsync(endpoint.Id, messageId);
+            var status = await app.WithDbAsync(db => db.WebhookMessages.Where(m => m.MessageId == messageId).Select(m => m.Status).SingleAsync(Ct));
+            return ((int)attempt["status_code"]!, (bool)attempt["succeeded"]!, (string?)attempt["response_excerpt"], status);
+        }
+        Assert.Equal((202, true, "queued", "delivered"), await OutcomeAsync(accepted));
+        Assert.Equal((204, true, null, "delivered"), await OutcomeAsync(empty));
+        Assert.Equal((300, false, "pick one", "pending"), await OutcomeAsync(choices));
+    }
 }
 
 public sealed class WebhookEventsTestsOnSqlite(SqliteApp app) : WebhookEventsTests(app), IClassFixture<SqliteApp>;

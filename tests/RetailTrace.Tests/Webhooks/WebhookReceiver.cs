@@ -66,7 +66,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
         {
             context.Response.StatusCode = status;
             if (location is not null) context.Response.Headers.Location = location;
-            await context.Response.WriteAsync(body);
+            // Kestrel closes the connection after a 204 whose body was written to, even with nothing; the sender's
+            // next delivery on that pooled connection would then fail with "response ended prematurely".
+            if (body.Length > 0) await context.Response.WriteAsync(body);
         });
 
     public List<ReceivedWebhook> At(string path) => Received.Where(r => r.Path == path).ToList();

@@ -91,6 +91,7 @@ public abstract class ConsolePagesTests(AppFixture app)
     [InlineData("  https://lucid.green/q/{0}  ")]
     [InlineData("https://lucid.green/q/{0}/")]
     [InlineData("https://scan.example/l?id={0}&src=qr")]
+    [InlineData("https://scan.example/2222222222222222222222/l?batch=2222222222222222222222&id={0}")] // the last id counts
     public async Task The_trace_box_takes_a_LucidID_a_QR_URL_ending_in_one_or_a_case(string form)
     {
         var minted = await app.MintCaseAsync(2);

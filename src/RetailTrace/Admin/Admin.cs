@@ -69,5 +69,9 @@ public static class Admin
         return Provisioned<T>.Done(row);
     }
 
+    /// <summary>The row <paramref name="key"/> of <typeparamref name="T"/>, as <paramref name="ok"/> shows it, or a 404 problem.</summary>
+    public static async Task<IResult> GetAsync<T>(AppDb db, object? key, string what, Func<T, IResult> ok, CancellationToken ct) where T : class =>
+        key is not null && await db.Set<T>().FindAsync([key], ct) is { } row ? ok(row) : NotFound(what);
+
     public static IResult NotFound(string what) => TypedResults.Problem(statusCode: 404, title: "Not Found", detail: $"{what} not found.");
 }

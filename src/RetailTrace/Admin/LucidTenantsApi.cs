@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using RetailTrace.Common;
 using RetailTrace.Data;
 
@@ -12,12 +13,20 @@ public static class LucidTenantsApi
     public sealed record DispensaryResponse(string Uuid, string Name, string TimeZone, bool PackageUidExportEnabled, string ExportTime);
     public sealed record ClientRequest(string? Name, string? DispensaryUuid, List<string>? BrandUuids, string? DefaultBrandUuid);
     public sealed record ClientResponse(string ClientId, string ClientSecret, string Name, string Kind, string? DispensaryUuid, string[] BrandUuids, string? DefaultBrandUuid);
+    /// <summary>A client as it is read back: its secret is never shown again, only whether it is revoked.</summary>
+    public sealed record ClientInfo(string ClientId, string Name, string Kind, string? DispensaryUuid, string[] BrandUuids, string? DefaultBrandUuid, bool Revoked);
 
     public static RouteGroupBuilder MapLucidTenantsAdmin(this RouteGroupBuilder admin)
     {
         admin.MapPost("/brands", CreateBrand).WithName("AdminCreateBrand").WithSummary("Create a brand").Produces<BrandResponse>(201);
+        admin.MapGet("/brands/{uuid}", (string uuid, AppDb db, CancellationToken ct) =>
+                Admin.GetAsync<Brand>(db, Key(uuid), "Brand", b => TypedResults.Ok(new BrandResponse(uuid, b.Name)), ct))
+            .WithName("AdminGetBrand").WithSummary("One brand").Produces<BrandResponse>().ProducesProblem(404);
         admin.MapPatch("/brands/{uuid}", RenameBrand).WithName("AdminRenameBrand").WithSummary("Rename a brand").Produces<BrandResponse>().ProducesProblem(404);
         admin.MapPost("/dispensaries", CreateDispensary).WithName("AdminCreateDispensary").WithSummary("Create a dispensary").Produces<DispensaryResponse>(201);
+        admin.MapGet("/dispensaries/{uuid}", (string uuid, AppDb db, CancellationToken ct) =>
+                Admin.GetAsync<Dispensary>(db, Key(uuid), "Dispensary", d => TypedResults.Ok(ToResponse(d)), ct))
+            .WithName("AdminGetDispensary").WithSummary("One dispensary, with its export settings").Produces<DispensaryResponse>().ProducesProblem(404);
         admin.MapPatch("/dispensaries/{uuid}", UpdateDispensary).WithName("AdminUpdateDispensary")
             .WithSummary("Change a dispensary's name or export settings (omitted fields keep their values)")
             .Produces<DispensaryResponse>().ProducesProblem(404);
@@ -25,11 +34,16 @@ public static class LucidTenantsApi
             .WithSummary("Create an OAuth2 client bound to one dispensary, or to a set of brands with a default; the secret is shown once")
             .WithMetadata(new Idempotency.ShowsSecretOnce())
             .Produces<ClientResponse>(201);
+        admin.MapGet("/oauth-clients/{clientId}", GetClient).WithName("AdminGetOAuthClient")
+            .WithSummary("One OAuth2 client: what it may reach and whether it is revoked (never its secret)")
+            .Produces<ClientInfo>().ProducesProblem(404);
         admin.MapPost("/oauth-clients/{clientId}/revoke", RevokeClient).WithName("AdminRevokeOAuthClient")
             .WithSummary("Revoke a client and every token it holds (effective within seconds)")
             .Produces(204).ProducesProblem(404);
         return admin;
     }
+
+    private static Guid? Key(string uuid) => ShortUuid.TryDecode(uuid, out var id) ? id : null;
 
     private static async Task<IResult> CreateBrand(BrandRequest body, AppDb db, TimeProvider time, CancellationToken ct) =>
         (await db.WriteAsync(() => LucidProvisioning.CreateBrandAsync(db, body, time, ct), ct)).ToResult(brand =>
@@ -54,11 +68,19 @@ public static class LucidTenantsApi
         {
             var client = created.Client;
             return TypedResults.Created($"/admin/v1/oauth-clients/{client.ClientId}", new ClientResponse(
-                client.ClientId, created.Secret, client.Name, client.Kind == ClientKind.Brand ? "brand" : "dispensary",
-                client.DispensaryId is { } d ? ShortUuid.Encode(d) : null,
-                client.Brands.Select(b => ShortUuid.Encode(b.BrandId)).ToArray(),
-                client.DefaultBrandId is { } b ? ShortUuid.Encode(b) : null));
+                client.ClientId, created.Secret, client.Name, KindName(client), Uuid(client.DispensaryId), BrandUuids(client), Uuid(client.DefaultBrandId)));
         });
+
+    private static async Task<IResult> GetClient(string clientId, AppDb db, CancellationToken ct) =>
+        await db.OAuthClients.AsNoTracking().Include(c => c.Brands).FirstOrDefaultAsync(c => c.ClientId == clientId, ct) is { } client
+            ? TypedResults.Ok(new ClientInfo(client.ClientId, client.Name, KindName(client), Uuid(client.DispensaryId), BrandUuids(client), Uuid(client.DefaultBrandId), client.Revoked))
+            : Admin.NotFound("OAuth client");
+
+    private static string KindName(OAuthClient client) => client.Kind == ClientKind.Brand ? "brand" : "dispensary";
+
+    private static string? Uuid(Guid? id) => id is { } value ? ShortUuid.Encode(value) : null;
+
+    private static string[] BrandUuids(OAuthClient client) => client.Brands.Select(b => ShortUuid.Encode(b.BrandId)).ToArray();
 
     private static async Task<IResult> RevokeClient(string clientId, AppDb db, CancellationToken ct) =>
         (await db.WriteAsync(() => LucidProvisioning.RevokeClientAsync(db, clientId, ct), ct)).ToResult(_ => TypedResults.NoContent());

@@ -17,19 +17,33 @@ public static class StoreTenantsApi
     public sealed record PartnerResponse(string Id, string Name, string PartnerKey);
     public sealed record DeveloperKeyRequest(string? ShopId);
     public sealed record DeveloperKeyResponse(string Id, string CompanyId, string ShopId, string DeveloperKey);
+    /// <summary>A partner as it is read back: its key is never shown again, only whether it is revoked.</summary>
+    public sealed record PartnerInfo(string Id, string Name, bool Revoked);
+    /// <summary>A developer key as it is read back: the key itself is never shown again, only whether it is revoked.</summary>
+    public sealed record DeveloperKeyInfo(string Id, string CompanyId, string ShopId, bool Revoked);
 
     public static RouteGroupBuilder MapStoreTenantsAdmin(this RouteGroupBuilder admin)
     {
         admin.MapPost("/companies", CreateCompany).WithName("AdminCreateCompany").WithSummary("Create a company").Produces<CompanyResponse>(201);
+        admin.MapGet("/companies/{id}", (string id, AppDb db, CancellationToken ct) => Admin.GetAsync<Company>(db, id, "Company", c => TypedResults.Ok(new CompanyResponse(c.Id, c.Name)), ct))
+            .WithName("AdminGetCompany").WithSummary("One company").Produces<CompanyResponse>().ProducesProblem(404);
         admin.MapPatch("/companies/{id}", RenameCompany).WithName("AdminRenameCompany").WithSummary("Rename a company").Produces<CompanyResponse>().ProducesProblem(404);
         admin.MapPost("/shops", CreateShop).WithName("AdminCreateShop").WithSummary("Create a shop of a company").Produces<ShopResponse>(201);
+        admin.MapGet("/shops/{id}", (string id, AppDb db, CancellationToken ct) => Admin.GetAsync<Shop>(db, id, "Shop", s => TypedResults.Ok(new ShopResponse(s.Id, s.CompanyId, s.Name)), ct))
+            .WithName("AdminGetShop").WithSummary("One shop").Produces<ShopResponse>().ProducesProblem(404);
         admin.MapPatch("/shops/{id}", RenameShop).WithName("AdminRenameShop").WithSummary("Rename a shop").Produces<ShopResponse>().ProducesProblem(404);
         admin.MapPost("/inventories", CreateInventory).WithName("AdminCreateInventory").WithSummary("Create an inventory room in a shop").Produces<InventoryResponse>(201);
+        admin.MapGet("/inventories/{id}", (string id, AppDb db, CancellationToken ct) => Admin.GetAsync<Inventory>(db, id, "Inventory", i => TypedResults.Ok(new InventoryResponse(i.Id, i.CompanyId, i.ShopId, i.Name)), ct))
+            .WithName("AdminGetInventory").WithSummary("One inventory room").Produces<InventoryResponse>().ProducesProblem(404);
         admin.MapPatch("/inventories/{id}", RenameInventory).WithName("AdminRenameInventory").WithSummary("Rename an inventory room").Produces<InventoryResponse>().ProducesProblem(404);
         admin.MapPost("/employees", CreateEmployee).WithName("AdminCreateEmployee").WithSummary("Create an employee of a company").Produces<EmployeeResponse>(201);
+        admin.MapGet("/employees/{id}", (string id, AppDb db, CancellationToken ct) => Admin.GetAsync<Employee>(db, id, "Employee", e => TypedResults.Ok(new EmployeeResponse(e.Id, e.CompanyId, e.FirstName, e.LastName)), ct))
+            .WithName("AdminGetEmployee").WithSummary("One employee").Produces<EmployeeResponse>().ProducesProblem(404);
         // Answers that show a key once refuse Idempotency-Key (400): a stored answer would keep the key in clear.
         admin.MapPost("/partners", CreatePartner).WithName("AdminCreatePartner").WithSummary("Create a partner; the partner key is shown once")
             .WithMetadata(new Idempotency.ShowsSecretOnce()).Produces<PartnerResponse>(201);
+        admin.MapGet("/partners/{id}", (string id, AppDb db, CancellationToken ct) => Admin.GetAsync<Partner>(db, id, "Partner", p => TypedResults.Ok(new PartnerInfo(p.Id, p.Name, p.Revoked)), ct))
+            .WithName("AdminGetPartner").WithSummary("One partner: its name and whether its key is revoked (never the key)").Produces<PartnerInfo>().ProducesProblem(404);
         admin.MapPost("/partners/{id}/rotate", RotatePartner).WithName("AdminRotatePartnerKey")
             .WithSummary("Replace a partner key by a new one, shown once; the old key is refused within seconds")
             .WithMetadata(new Idempotency.ShowsSecretOnce()).Produces<PartnerResponse>().ProducesProblem(404);
@@ -38,6 +52,8 @@ public static class StoreTenantsApi
         admin.MapPost("/developer-keys", CreateDeveloperKey).WithName("AdminCreateDeveloperKey")
             .WithSummary("Create a shop's developer key (fixes company and shop); shown once")
             .WithMetadata(new Idempotency.ShowsSecretOnce()).Produces<DeveloperKeyResponse>(201);
+        admin.MapGet("/developer-keys/{id}", (string id, AppDb db, CancellationToken ct) => Admin.GetAsync<DeveloperKey>(db, id, "Developer key", k => TypedResults.Ok(new DeveloperKeyInfo(k.Id, k.CompanyId, k.ShopId, k.Revoked)), ct))
+            .WithName("AdminGetDeveloperKey").WithSummary("One developer key: its company, shop and whether it is revoked (never the key)").Produces<DeveloperKeyInfo>().ProducesProblem(404);
         admin.MapPost("/developer-keys/{id}/rotate", RotateDeveloperKey).WithName("AdminRotateDeveloperKey")
             .WithSummary("Replace a shop's developer key by a new one, shown once; the old key is refused within seconds")
             .WithMetadata(new Idempotency.ShowsSecretOnce()).Produces<DeveloperKeyResponse>().ProducesProblem(404);

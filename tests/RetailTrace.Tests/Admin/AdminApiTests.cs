@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using RetailTrace.Tests.Infrastructure;
 
@@ -127,6 +128,73 @@ public abstract class AdminApiTests(AppFixture app)
         (status, body, _) = await admin.PostJsonAsync("/admin/v1/developer-keys", new { shop_id = "000000000000000000000000" });
         Assert.Equal(400, status);
         Assert.NotNull(body!["errors"]!["shop_id"]);
+    }
+
+    /// <summary>POSTs <paramref name="body"/> and returns where the 201 says the new resource is, with its body.</summary>
+    private async Task<(string Location, JsonObject Body)> CreateAsync(HttpClient admin, string url, object body)
+    {
+        using var response = await admin.PostAsJsonAsync(url, body, TestContext.Current.CancellationToken);
+        var raw = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True((int)response.StatusCode == 201, $"POST {url} → {(int)response.StatusCode}: {raw}");
+        return (response.Headers.Location!.OriginalString, JsonNode.Parse(raw)!.AsObject());
+    }
+
+    [Fact]
+    public async Task Every_created_resource_is_read_back_at_its_location_without_its_secret()
+    {
+        var admin = app.AdminClient();
+        var (brand, brandBody) = await CreateAsync(admin, "/admin/v1/brands", new { name = "Bud Co" });
+        var (dispensary, dispensaryBody) = await CreateAsync(admin, "/admin/v1/dispensaries", new { name = "Green Door", time_zone = "America/Denver" });
+        var (client, clientBody) = await CreateAsync(admin, "/admin/v1/oauth-clients", new { name = "ERP", brand_uuids = new[] { (string)brandBody["uuid"]! } });
+        var (company, companyBody) = await CreateAsync(admin, "/admin/v1/companies", new { name = "Company" });
+        var (shop, shopBody) = await CreateAsync(admin, "/admin/v1/shops", new { company_id = (string)companyBody["id"]!, name = "Shop" });
+        var (room, roomBody) = await CreateAsync(admin, "/admin/v1/inventories", new { shop_id = (string)shopBody["id"]!, name = "Vault" });
+        var (employee, employeeBody) = await CreateAsync(admin, "/admin/v1/employees", new { company_id = (string)companyBody["id"]!, first_name = "Ada", last_name = "Lovelace" });
+        var (partner, partnerBody) = await CreateAsync(admin, "/admin/v1/partners", new { name = "Partner" });
+        var (key, keyBody) = await CreateAsync(admin, "/admin/v1/developer-keys", new { shop_id = (string)shopBody["id"]! });
+
+        Assert.Equal($"/admin/v1/brands/{brandBody["uuid"]}", brand);
+        foreach (var (location, created) in new[] { (brand, brandBody), (dispensary, dispensaryBody), (company, companyBody), (shop, shopBody), (room, roomBody), (employee, employeeBody) })
+        {
+            var (status, _, raw) = await admin.GetJsonAsync(location);
+            Assert.Equal((200, created.Json()), (status, raw));
+        }
+        async Task<string> ReadBackAsync(string location) => (await admin.GetJsonAsync(location)) is (200, _, var raw) ? raw : $"not 200: {location}";
+        string Shown(JsonObject created, string secret, bool revoked)
+        {
+            var shown = created.DeepClone().AsObject();
+            shown.Remove(secret);
+            shown["revoked"] = revoked;
+            return shown.Json();
+        }
+        Assert.Equal(Shown(clientBody, "client_secret", false), await ReadBackAsync(client));
+        Assert.Equal(Shown(partnerBody, "partner_key", false), await ReadBackAsync(partner));
+        Assert.Equal(Shown(keyBody, "developer_key", false), await ReadBackAsync(key));
+
+        foreach (var location in new[] { client, partner, key })
+            Assert.Equal(204, (await admin.SendAsync(HttpMethod.Post, location + "/revoke")).Status);
+        Assert.Equal(Shown(clientBody, "client_secret", true), await ReadBackAsync(client));
+        Assert.Equal(Shown(partnerBody, "partner_key", true), await ReadBackAsync(partner));
+        Assert.Equal(Shown(keyBody, "developer_key", true), await ReadBackAsync(key));
+    }
+
+    [Theory]
+    [InlineData("brands/2222222222222222222222", "Brand")]
+    [InlineData("brands/not-a-short-uuid", "Brand")]
+    [InlineData("dispensaries/2222222222222222222222", "Dispensary")]
+    [InlineData("oauth-clients/nobody", "OAuth client")]
+    [InlineData("companies/000000000000000000000000", "Company")]
+    [InlineData("shops/000000000000000000000000", "Shop")]
+    [InlineData("inventories/000000000000000000000000", "Inventory")]
+    [InlineData("employees/000000000000000000000000", "Employee")]
+    [InlineData("partners/000000000000000000000000", "Partner")]
+    [InlineData("developer-keys/000000000000000000000000", "Developer key")]
+    public async Task Reading_an_unknown_resource_is_a_404_problem_naming_it(string path, string what)
+    {
+        var (status, problem, _) = await app.AdminClient().GetJsonAsync("/admin/v1/" + path);
+        Assert.Equal(404, status);
+        problem!.AsObject().Remove("trace_id");
+        Assert.Equal($$"""{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.5","title":"Not Found","status":404,"detail":"{{what}} not found."}""", problem.Json());
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public static class LucidTenantsApi
     {
         admin.MapPost("/brands", CreateBrand).WithName("AdminCreateBrand").WithSummary("Create a brand").Produces<BrandResponse>(201);
         admin.MapGet("/brands/{uuid}", (string uuid, AppDb db, CancellationToken ct) =>
-                Admin.GetAsync<Brand>(db, Key(uuid), "Brand", b => TypedResults.Ok(new BrandResponse(uuid, b.Name)), ct))
+                Admin.GetAsync<Brand>(db, Key(uuid), "Brand", b => TypedResults.Ok(new BrandResponse(ShortUuid.Encode(b.Id), b.Name)), ct))
             .WithName("AdminGetBrand").WithSummary("One brand").Produces<BrandResponse>().ProducesProblem(404);
         admin.MapPatch("/brands/{uuid}", RenameBrand).WithName("AdminRenameBrand").WithSummary("Rename a brand").Produces<BrandResponse>().ProducesProblem(404);
         admin.MapPost("/dispensaries", CreateDispensary).WithName("AdminCreateDispensary").WithSummary("Create a dispensary").Produces<DispensaryResponse>(201);

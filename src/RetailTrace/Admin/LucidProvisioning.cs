@@ -27,8 +27,11 @@ public static class LucidProvisioning
         return Provisioned<Brand>.Done(brand);
     }
 
+    /// <summary>The row key a ShortUUID in a path names, or null when it is not one (which no row has).</summary>
+    public static Guid? Key(string uuid) => ShortUuid.TryDecode(uuid, out var id) ? id : null;
+
     public static Task<Provisioned<Brand>> RenameBrandAsync(AppDb db, string uuid, BrandRequest body, CancellationToken ct) =>
-        RenameAsync<Brand>(db, ShortUuid.TryDecode(uuid, out var id) ? id : null, body.Name, "Brand", (b, name) => b.Name = name, ct);
+        RenameAsync<Brand>(db, Key(uuid), body.Name, "Brand", (b, name) => b.Name = name, ct);
 
     public static async Task<Provisioned<Dispensary>> CreateDispensaryAsync(AppDb db, DispensaryRequest body, TimeProvider time, CancellationToken ct)
     {

@@ -20,12 +20,12 @@ public static class LucidTenantsApi
     {
         admin.MapPost("/brands", CreateBrand).WithName("AdminCreateBrand").WithSummary("Create a brand").Produces<BrandResponse>(201);
         admin.MapGet("/brands/{uuid}", (string uuid, AppDb db, CancellationToken ct) =>
-                Admin.GetAsync<Brand>(db, Key(uuid), "Brand", b => TypedResults.Ok(new BrandResponse(ShortUuid.Encode(b.Id), b.Name)), ct))
+                Admin.GetAsync<Brand>(db, LucidProvisioning.Key(uuid), "Brand", b => TypedResults.Ok(new BrandResponse(ShortUuid.Encode(b.Id), b.Name)), ct))
             .WithName("AdminGetBrand").WithSummary("One brand").Produces<BrandResponse>().ProducesProblem(404);
         admin.MapPatch("/brands/{uuid}", RenameBrand).WithName("AdminRenameBrand").WithSummary("Rename a brand").Produces<BrandResponse>().ProducesProblem(404);
         admin.MapPost("/dispensaries", CreateDispensary).WithName("AdminCreateDispensary").WithSummary("Create a dispensary").Produces<DispensaryResponse>(201);
         admin.MapGet("/dispensaries/{uuid}", (string uuid, AppDb db, CancellationToken ct) =>
-                Admin.GetAsync<Dispensary>(db, Key(uuid), "Dispensary", d => TypedResults.Ok(ToResponse(d)), ct))
+                Admin.GetAsync<Dispensary>(db, LucidProvisioning.Key(uuid), "Dispensary", d => TypedResults.Ok(ToResponse(d)), ct))
             .WithName("AdminGetDispensary").WithSummary("One dispensary, with its export settings").Produces<DispensaryResponse>().ProducesProblem(404);
         admin.MapPatch("/dispensaries/{uuid}", UpdateDispensary).WithName("AdminUpdateDispensary")
             .WithSummary("Change a dispensary's name or export settings (omitted fields keep their values)")
@@ -42,8 +42,6 @@ public static class LucidTenantsApi
             .Produces(204).ProducesProblem(404);
         return admin;
     }
-
-    private static Guid? Key(string uuid) => ShortUuid.TryDecode(uuid, out var id) ? id : null;
 
     private static async Task<IResult> CreateBrand(BrandRequest body, AppDb db, TimeProvider time, CancellationToken ct) =>
         (await db.WriteAsync(() => LucidProvisioning.CreateBrandAsync(db, body, time, ct), ct)).ToResult(brand =>
